@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Portrait",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portrait", targets: ["portrait"]),
+        .executable(name: "portrait-bench", targets: ["portrait-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libvips from Debian's libvips-dev, and fixed-argument wrappers for its variadic calls.
+        .systemLibrary(
+            name: "CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+
+        // People, photos, renditions and the PhotoSystem protocol: no I/O, no dependencies.
+        .target(name: "PortraitCore"),
+        .target(
+            name: "PortraitImaging",
+            dependencies: [
+                "PortraitCore", "CVipsShim", "CVips",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "PortraitStore",
+            dependencies: ["PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "PortraitEngine",
+            dependencies: ["PortraitCore", "PortraitImaging", "PortraitStore"]
+        ),
+
+        // One target per system; each depends on PortraitCore only.
+        .target(name: "FolderSystem", dependencies: ["PortraitCore"]),
+
+        // Configuration, the system registry and the commands, as a library so tests can reach them.
+        .target(
+            name: "PortraitApp",
+            dependencies: [
+                "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine", "FolderSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(name: "portrait", dependencies: ["PortraitApp"]),
+        .executableTarget(
+            name: "portrait-bench",
+            dependencies: [
+                "PortraitCore", "PortraitImaging", "CVipsShim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging", "CVipsShim"]),
+        .testTarget(name: "FolderSystemTests", dependencies: ["FolderSystem", "PortraitCore"]),
+        .testTarget(name: "PortraitStoreTests", dependencies: ["PortraitStore", "PortraitCore"]),
+        .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
+        .testTarget(name: "PortraitCLITests", dependencies: ["PortraitImaging", "CVipsShim"]),
+    ]
+)

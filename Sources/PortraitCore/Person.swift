@@ -1,0 +1,68 @@
+/// The attributes by which a person in one system is found in another.
+public enum MatchKey: String, Sendable, CaseIterable, Codable {
+    case mail
+    case userPrincipalName
+    case employeeId
+}
+
+/// What a system knows that identifies a person across systems. Values are compared
+/// case-insensitively for mail and UPN, so they are stored lowercased.
+public struct MatchKeys: Sendable, Hashable, Codable {
+    public var mail: String?
+    public var userPrincipalName: String?
+    public var employeeId: String?
+
+    public init(mail: String? = nil, userPrincipalName: String? = nil, employeeId: String? = nil) {
+        self.mail = Self.normalised(mail, lowercase: true)
+        self.userPrincipalName = Self.normalised(userPrincipalName, lowercase: true)
+        self.employeeId = Self.normalised(employeeId, lowercase: false)
+    }
+
+    public subscript(key: MatchKey) -> String? {
+        switch key {
+        case .mail: mail
+        case .userPrincipalName: userPrincipalName
+        case .employeeId: employeeId
+        }
+    }
+
+    /// The most readable key, for reports: mail, then UPN, then employee id.
+    public var label: String? { mail ?? userPrincipalName ?? employeeId }
+
+    private static func normalised(_ value: String?, lowercase: Bool) -> String? {
+        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty
+        else { return nil }
+        return lowercase ? trimmed.lowercased() : trimmed
+    }
+}
+
+/// Whether a listing says anything about a person's photo.
+public enum PhotoPresence: Sendable, Hashable {
+    /// The listing shows no photo.
+    case absent
+    /// The listing shows a photo at this version (etag, change counter, size and mtime).
+    case present(version: String)
+    /// The listing does not say; ask the system per person if it can.
+    case unknown
+
+    public var version: String? {
+        if case .present(let version) = self { version } else { nil }
+    }
+}
+
+/// A person as one system lists them.
+public struct Account: Sendable, Hashable {
+    /// Stable for the life of the account within its system (object id, GUID, file name).
+    public var id: String
+    public var keys: MatchKeys
+    public var photo: PhotoPresence
+
+    public init(id: String, keys: MatchKeys, photo: PhotoPresence) {
+        self.id = id
+        self.keys = keys
+        self.photo = photo
+    }
+
+    /// How reports name this person.
+    public var label: String { keys.label ?? id }
+}

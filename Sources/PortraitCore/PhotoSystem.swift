@@ -1,0 +1,84 @@
+/// What every system can do: list its people and read their photos.
+///
+/// A system hides its protocol (files, HTTP, LDAP) behind this; the engine only ever sees
+/// accounts, photos and renditions. Optional abilities are separate protocols
+/// (`PhotoWriting`, `PhotoVersionReading`) and facts about the system are in `capabilities`.
+public protocol PhotoSystem: AnyObject, Sendable {
+    /// The name the configuration gives the system, e.g. "hr".
+    var name: String { get }
+    var capabilities: Capabilities { get }
+
+    /// Everyone in the system, a page at a time, with whatever problems listing found.
+    func listPeople() -> AsyncThrowingStream<PeoplePage, any Error>
+
+    /// The person's current photo, or nil when they have none.
+    func readPhoto(of account: Account) async throws -> Photo?
+
+    /// Reaches the system with its credentials; throws `SystemError` saying what is wrong.
+    func check() async throws
+}
+
+/// A system that photos can be written to.
+public protocol PhotoWriting: PhotoSystem {
+    /// Stores the renditions (in the order of `capabilities.renditions`) as the person's photo and
+    /// returns the photo version the system reports afterwards, if it reports one.
+    func writePhoto(_ renditions: [Rendition], for account: Account) async throws -> String?
+
+    func deletePhoto(of account: Account) async throws
+
+    /// An account for someone the listing did not show, when writing creates it (a folder does);
+    /// nil when the person must already exist.
+    func newAccount(for keys: MatchKeys) -> Account?
+}
+
+/// A system whose listing does not show photo versions but can tell one person's cheaply.
+public protocol PhotoVersionReading: PhotoSystem {
+    func photoVersion(of account: Account) async throws -> String?
+}
+
+/// Facts about a system that the engine plans by.
+public struct Capabilities: Sendable {
+    /// What a target wants written, in the order `writePhoto` receives them. Empty for sources only.
+    public var renditions: [RenditionProfile]
+    /// How people from a source are found in this system.
+    public var matchKey: MatchKey
+    /// Whether `listPeople` already shows each photo's version (so no per-person request is needed).
+    public var listsPhotoVersions: Bool
+    /// How many requests the system takes at once without complaint.
+    public var concurrency: Int
+
+    public init(renditions: [RenditionProfile], matchKey: MatchKey, listsPhotoVersions: Bool, concurrency: Int) {
+        self.renditions = renditions
+        self.matchKey = matchKey
+        self.listsPhotoVersions = listsPhotoVersions
+        self.concurrency = concurrency
+    }
+}
+
+/// One page of a listing.
+public struct PeoplePage: Sendable {
+    public var accounts: [Account]
+    public var problems: [ListingProblem]
+
+    public init(accounts: [Account], problems: [ListingProblem] = []) {
+        self.accounts = accounts
+        self.problems = problems
+    }
+}
+
+/// Something wrong with one entry of a listing: a CSV row naming a missing file, a person named
+/// twice, an image nobody maps to.
+public struct ListingProblem: Sendable, Hashable {
+    public enum Severity: String, Sendable { case error, warning }
+
+    /// The person, row or file it is about.
+    public var subject: String
+    public var message: String
+    public var severity: Severity
+
+    public init(subject: String, message: String, severity: Severity = .error) {
+        self.subject = subject
+        self.message = message
+        self.severity = severity
+    }
+}

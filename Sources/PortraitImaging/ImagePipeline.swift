@@ -1,0 +1,200 @@
+import CVips
+import CVipsShim
+import Crypto
+import Foundation
+import PortraitCore
+
+/// Everything made from one photo in one decode.
+public struct RenderedPhoto: Sendable {
+    /// In the order of the profiles asked for.
+    public var renditions: [Rendition]
+    public var perceptualHash: PerceptualHash
+    /// The upright size of the original.
+    public var width: Int
+    public var height: Int
+}
+
+/// Turns any supported photo into square JPEG renditions on libvips.
+///
+/// The photo is decoded once, with shrink-on-load straight to the largest size any profile needs,
+/// turned upright, brought to 8-bit sRGB on white and materialised; every crop, rendition and the
+/// perceptual hash are derived from that small copy.
+public struct ImagePipeline: Sendable {
+    /// Quality used when a profile has no byte cap, and the highest tried when it has one.
+    public static let bestQuality = 90
+
+    /// Decoders allowed to run on untrusted input; libvips has more (ImageMagick, PDF, SVG) that
+    /// Portrait never hands a photo to.
+    static let allowedLoaders: Set<String> = [
+        "VipsForeignLoadJpegBuffer", "VipsForeignLoadPngBuffer", "VipsForeignLoadWebpBuffer",
+        "VipsForeignLoadTiffBuffer", "VipsForeignLoadNsgifBuffer", "VipsForeignLoadHeifBuffer",
+    ]
+
+    public init() { Vips.ready }
+
+    public func render(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
+        let neededSide = profiles.map(\.side).max() ?? PerceptualHash.side
+        let (base, width, height) = try decode(photo, shortSide: neededSide)
+        do {
+            var squares: [CropMode: VipsImageRef] = [:]
+            func square(_ crop: CropMode) throws -> VipsImageRef {
+                if let cached = squares[crop] { return cached }
+                let made = try Self.square(base, crop: crop)
+                squares[crop] = made
+                return made
+            }
+            let hash = try PerceptualHash(of: try square(.centre))
+            let renditions = try profiles.map { profile in
+                try rendition(from: try square(profile.crop), profile: profile, origin: photo.origin)
+            }
+            return RenderedPhoto(renditions: renditions, perceptualHash: hash, width: width, height: height)
+        } catch let failure as VipsFailure {
+            throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+        }
+    }
+
+    /// The perceptual hash of a photo as another system stores it, to compare with ours.
+    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
+        let (base, _, _) = try decode(photo, shortSide: PerceptualHash.side * 8)
+        do {
+            return try PerceptualHash(of: try Self.square(base, crop: .centre))
+        } catch let failure as VipsFailure {
+            throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+        }
+    }
+
+    // MARK: - Decoding
+
+    /// Checks the guards, then decodes upright with the short side at most `shortSide`.
+    private func decode(_ photo: Photo, shortSide: Int) throws -> (VipsImageRef, width: Int, height: Int) {
+        let bytes = photo.bytes
+        guard bytes.count <= Photo.maxInputBytes else {
+            throw ImageError.tooLarge(origin: photo.origin, bytes: bytes.count)
+        }
+        return try bytes.withUnsafeBytes { raw -> (VipsImageRef, Int, Int) in
+            guard let address = raw.baseAddress, raw.count > 0 else {
+                throw ImageError.unreadable(origin: photo.origin, detail: "the file is empty")
+            }
+            guard let loader = vips_foreign_find_load_buffer(address, raw.count).map({ String(cString: $0) }) else {
+                _ = Vips.takeError()
+                throw ImageError.unreadable(origin: photo.origin, detail: "")
+            }
+            guard Self.allowedLoaders.contains(loader) else {
+                throw ImageError.unsupportedFormat(origin: photo.origin, format: Self.formatName(loader))
+            }
+            guard let headerPointer = pv_image_new_from_buffer(address, raw.count) else {
+                throw ImageError.unreadable(origin: photo.origin, detail: Vips.takeError())
+            }
+            let header = VipsImageRef(headerPointer)
+            guard header.width * header.height <= Photo.maxInputPixels else {
+                throw ImageError.tooManyPixels(origin: photo.origin, width: header.width, height: header.height)
+            }
+            let swapsAxes = vips_image_get_orientation_swap(header.pointer) != 0
+            // Thumbnail turns CMYK into sRGB itself; other images with a profile need it applied here,
+            // since the profile is stripped on encode.
+            let hasProfile = vips_image_get_typeof(header.pointer, "icc-profile-data") != 0
+                && header.interpretation != VIPS_INTERPRETATION_CMYK
+            let (width, height) = swapsAxes ? (header.height, header.width) : (header.width, header.height)
+
+            // Fit the short side to `shortSide`: the long side is left unbounded.
+            let unbounded = Int32(VIPS_MAX_COORD)
+            let box: (Int32, Int32) = width <= height ? (Int32(shortSide), unbounded) : (unbounded, Int32(shortSide))
+            do {
+                var out: UnsafeMutablePointer<VipsImage>?
+                guard pv_thumbnail_buffer(address, raw.count, &out, box.0, box.1) == 0, let out else {
+                    throw VipsFailure(message: Vips.takeError())
+                }
+                var image = VipsImageRef(out)
+                if hasProfile {
+                    image = try image.apply { pv_icc_to_srgb($0, $1) }
+                }
+                // Materialise inside withUnsafeBytes: libvips reads the buffer lazily, without a copy.
+                image = try Self.normalised(image).materialised()
+                return (image, width, height)
+            } catch let failure as VipsFailure {
+                throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+            }
+        }
+    }
+
+    /// "VipsForeignLoadMagickBuffer" → "magick", for messages.
+    private static func formatName(_ loader: String) -> String {
+        loader.replacingOccurrences(of: "VipsForeignLoad", with: "").replacingOccurrences(of: "Buffer", with: "").lowercased()
+    }
+
+    /// 8-bit sRGB, three bands, transparency flattened on white. Metadata is dropped on encode.
+    private static func normalised(_ input: VipsImageRef) throws -> VipsImageRef {
+        var image = input
+        if image.interpretation != VIPS_INTERPRETATION_sRGB || image.format != VIPS_FORMAT_UCHAR {
+            image = try image.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_sRGB) }
+        }
+        if image.hasAlpha {
+            image = try image.apply { pv_flatten($0, $1, 255, 255, 255, 255) }
+        }
+        if image.format != VIPS_FORMAT_UCHAR {
+            image = try image.apply { pv_cast($0, $1, VIPS_FORMAT_UCHAR) }
+        }
+        if image.bands > 3 {
+            image = try image.apply { pv_extract_band($0, $1, 0, 3) }
+        }
+        return image
+    }
+
+    // MARK: - Renditions
+
+    private static func square(_ image: VipsImageRef, crop: CropMode) throws -> VipsImageRef {
+        let side = min(image.width, image.height)
+        if image.width == image.height { return image }
+        let cropped: VipsImageRef
+        switch crop {
+        case .centre:
+            let left = (image.width - side) / 2
+            let top = (image.height - side) / 2
+            cropped = try image.apply { pv_extract_area($0, $1, Int32(left), Int32(top), Int32(side), Int32(side)) }
+        case .attention:
+            cropped = try image.apply { pv_smartcrop_attention($0, $1, Int32(side), Int32(side)) }
+        }
+        return try cropped.materialised()
+    }
+
+    private func rendition(from square: VipsImageRef, profile: RenditionProfile, origin: String) throws -> Rendition {
+        let side = profile.upscale ? profile.side : min(profile.side, square.width)
+        var image = square
+        if side != square.width {
+            let scale = Double(side) / Double(square.width)
+            image = try square.apply { pv_resize($0, $1, scale, scale) }
+            // Rounding inside libvips can leave a pixel over; trim to the exact side.
+            if image.width != side || image.height != side {
+                image = try image.apply { pv_extract_area($0, $1, 0, 0, Int32(min(side, image.width)), Int32(min(side, image.height))) }
+            }
+            image = try image.materialised()
+        }
+        let (bytes, quality) = try Self.encode(image, maxBytes: profile.maxBytes, origin: origin, side: side)
+        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        return Rendition(profile: profile, bytes: bytes, sha256: digest, width: image.width, height: image.height, quality: quality)
+    }
+
+    /// The highest quality whose JPEG fits the cap, by binary search (JPEG size grows with quality).
+    private static func encode(_ image: VipsImageRef, maxBytes: Int?, origin: String, side: Int) throws -> (Data, Int) {
+        func jpeg(_ quality: Int) throws -> Data {
+            try image.encoded(".jpg[Q=\(quality),strip,optimize_coding]")
+        }
+        let best = try jpeg(bestQuality)
+        guard let maxBytes, best.count > maxBytes else { return (best, bestQuality) }
+        var found: (Data, Int)?
+        var low = 1
+        var high = bestQuality - 1
+        while low <= high {
+            let quality = (low + high) / 2
+            let candidate = try jpeg(quality)
+            if candidate.count <= maxBytes {
+                found = (candidate, quality)
+                low = quality + 1
+            } else {
+                high = quality - 1
+            }
+        }
+        guard let found else { throw ImageError.cannotFit(origin: origin, side: side, maxBytes: maxBytes) }
+        return found
+    }
+}

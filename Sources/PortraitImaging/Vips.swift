@@ -1,0 +1,80 @@
+import CVips
+import CVipsShim
+import Foundation
+
+/// libvips set up once per process.
+enum Vips {
+    /// Starts libvips on first use. The operation cache is off: every photo is new, and a cache
+    /// would only keep decoded pixels alive and make memory grow with the number of photos.
+    static let ready: Void = {
+        guard vips_init(CommandLine.arguments.first ?? "portrait") == 0 else {
+            fatalError("libvips could not start: \(takeError())")
+        }
+        vips_cache_set_max(0)
+        // libvips warns on stderr about recoverable oddities (an ignored colour profile); a
+        // damaged file is an error through fail_on instead, so the warnings would only be noise.
+        g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, { _, _, _, _ in }, nil)
+    }()
+
+    /// The text of libvips' last errors, which it keeps in a process-wide buffer.
+    static func takeError() -> String {
+        guard let copy = vips_error_buffer_copy() else { return "" }
+        defer { g_free(copy) }
+        return String(cString: copy).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Owns one reference to a libvips image.
+final class VipsImageRef {
+    let pointer: UnsafeMutablePointer<VipsImage>
+
+    init(_ pointer: UnsafeMutablePointer<VipsImage>) {
+        self.pointer = pointer
+    }
+
+    deinit { g_object_unref(pointer) }
+
+    var width: Int { Int(pointer.pointee.Xsize) }
+    var height: Int { Int(pointer.pointee.Ysize) }
+    var bands: Int { Int(pointer.pointee.Bands) }
+    var format: VipsBandFormat { pointer.pointee.BandFmt }
+    var interpretation: VipsInterpretation { vips_image_get_interpretation(pointer) }
+    var hasAlpha: Bool { vips_image_hasalpha(pointer) != 0 }
+
+    /// Runs one libvips operation that writes a new image, or throws with libvips' message.
+    func apply(_ operation: (UnsafeMutablePointer<VipsImage>, UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32) throws -> VipsImageRef {
+        var out: UnsafeMutablePointer<VipsImage>?
+        guard operation(pointer, &out) == 0, let out else { throw VipsFailure(message: Vips.takeError()) }
+        return VipsImageRef(out)
+    }
+
+    /// Computes the pixels now and keeps them in memory, so later steps do not decode again.
+    func materialised() throws -> VipsImageRef {
+        guard let copy = vips_image_copy_memory(pointer) else { throw VipsFailure(message: Vips.takeError()) }
+        return VipsImageRef(copy)
+    }
+
+    /// Encodes by suffix and options, e.g. ".jpg[Q=85,strip]".
+    func encoded(_ suffix: String) throws -> Data {
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        guard pv_write_to_buffer(pointer, suffix, &buffer, &length) == 0, let buffer else {
+            throw VipsFailure(message: Vips.takeError())
+        }
+        return Data(bytesNoCopy: buffer, count: length, deallocator: .custom { pointer, _ in g_free(pointer) })
+    }
+
+    /// The pixels, row by row, band-interleaved.
+    func pixels() throws -> Data {
+        var length = 0
+        guard let memory = vips_image_write_to_memory(pointer, &length) else {
+            throw VipsFailure(message: Vips.takeError())
+        }
+        return Data(bytesNoCopy: memory, count: length, deallocator: .custom { pointer, _ in g_free(pointer) })
+    }
+}
+
+/// A libvips call failed; the pipeline turns this into a message that names the photo.
+struct VipsFailure: Error {
+    var message: String
+}
