@@ -5,6 +5,8 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
         case unreachable
         /// Credentials were refused or lack a permission.
         case unauthorized
+        /// The system's settings or inputs (a CSV header, a pattern) are wrong: nothing can run.
+        case misconfigured
         /// The person or photo does not exist there.
         case notFound
         /// The system refused this item's data (too large, not an image).
@@ -25,5 +27,5 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 
     /// Whether the whole system is unusable, rather than one item.
-    public var isSystemWide: Bool { kind == .unreachable || kind == .unauthorized }
+    public var isSystemWide: Bool { kind == .unreachable || kind == .unauthorized || kind == .misconfigured }
 }

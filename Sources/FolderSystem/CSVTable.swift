@@ -1,0 +1,76 @@
+import Foundation
+
+/// A CSV file as RFC 4180 has it, plus what spreadsheets really write: a UTF-8 byte-order mark,
+/// CRLF or LF line ends, quoted fields holding commas, quotes ("") and line breaks.
+struct CSVTable {
+    struct Record {
+        /// The line the record starts on, counting the header as line 1.
+        var line: Int
+        var fields: [String]
+    }
+
+    var header: [String]
+    var records: [Record]
+
+    init(text: String) {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = ""
+        var inQuotes = false
+        var line = 1
+        var recordLine = 1
+        var iterator = text.unicodeScalars.makeIterator()
+        var pending = iterator.next()
+        if pending == "\u{FEFF}" { pending = iterator.next() }
+
+        func endRecord() {
+            fields.append(field)
+            field = ""
+            // Lines with nothing on them are not records.
+            if !(fields.count == 1 && fields[0].isEmpty) {
+                records.append(Record(line: recordLine, fields: fields))
+            }
+            fields = []
+        }
+
+        while let scalar = pending {
+            pending = iterator.next()
+            if inQuotes {
+                if scalar == "\"" {
+                    if pending == "\"" {
+                        field.unicodeScalars.append("\"")
+                        pending = iterator.next()
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if scalar == "\n" { line += 1 }
+                    field.unicodeScalars.append(scalar)
+                }
+                continue
+            }
+            switch scalar {
+            case "\"" where field.isEmpty:
+                inQuotes = true
+            case ",":
+                fields.append(field)
+                field = ""
+            case "\r":
+                if pending == "\n" { pending = iterator.next() }
+                endRecord()
+                line += 1
+                recordLine = line
+            case "\n":
+                endRecord()
+                line += 1
+                recordLine = line
+            default:
+                field.unicodeScalars.append(scalar)
+            }
+        }
+        if !field.isEmpty || !fields.isEmpty { endRecord() }
+
+        header = records.first?.fields.map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        self.records = Array(records.dropFirst())
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import PortraitCore
+
+/// A folder of photos: what HR or a photographer delivers (as a source, mapped to people by a CSV
+/// or a filename pattern) and a place to put renditions (as a target, one `<mail>.jpg` each).
+///
+/// An account's id is its file's path relative to the folder; its photo version is the file's
+/// size and modification time, so listing shows every version without reading a photo.
+public final class FolderSystem: PhotoWriting {
+    public struct Settings: Sendable {
+        public var folder: URL
+        /// A CSV of `path,mail` (optional `employeeId`, `upn`), paths relative to the CSV.
+        public var csv: URL?
+        /// How file names name people when there is no CSV, e.g. `{mail}.jpg`.
+        public var pattern: String?
+        /// The rendition written when this folder is a target.
+        public var profile: RenditionProfile
+
+        public init(folder: URL, csv: URL? = nil, pattern: String? = nil, profile: RenditionProfile) {
+            self.folder = folder
+            self.csv = csv
+            self.pattern = pattern
+            self.profile = profile
+        }
+    }
+
+    /// Without a CSV or pattern, files are named by mail, as this system writes them.
+    public static let defaultPattern = "{mail}.*"
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "heic", "heif", "avif"]
+    static let pageSize = 500
+
+    public let name: String
+    public let settings: Settings
+    public let capabilities: Capabilities
+
+    public init(name: String, settings: Settings) {
+        self.name = name
+        self.settings = settings
+        self.capabilities = Capabilities(
+            renditions: [settings.profile], matchKey: .mail, listsPhotoVersions: true, concurrency: 8)
+    }
+
+    // MARK: - PhotoSystem
+
+    /// A folder that does not exist yet is fine as long as it can be created on first write.
+    public func check() async throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: settings.folder.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw SystemError(.unreachable, "\(name): \(settings.folder.path) is a file, not a folder; correct `path`")
+            }
+        } else {
+            var ancestor = settings.folder.deletingLastPathComponent()
+            while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" {
+                ancestor = ancestor.deletingLastPathComponent()
+            }
+            guard FileManager.default.isWritableFile(atPath: ancestor.path) else {
+                throw SystemError(.unreachable, "\(name): the folder \(settings.folder.path) does not exist and cannot be created; create it or correct `path`")
+            }
+        }
+        if let csv = settings.csv, !FileManager.default.isReadableFile(atPath: csv.path) {
+            throw SystemError(.unreachable, "\(name): cannot read the CSV \(csv.path); correct `csv`")
+        }
+    }
+
+    public func listPeople() -> AsyncThrowingStream<PeoplePage, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let listing = try self.settings.csv != nil ? self.listFromCSV() : self.listByPattern()
+                    for start in stride(from: 0, to: max(listing.accounts.count, 1), by: Self.pageSize) {
+                        let accounts = Array(listing.accounts[min(start, listing.accounts.count)..<min(start + Self.pageSize, listing.accounts.count)])
+                        continuation.yield(PeoplePage(accounts: accounts, problems: start == 0 ? listing.problems : []))
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func readPhoto(of account: Account) async throws -> Photo? {
+        let url = file(account.id)
+        guard let version = Self.version(of: url) else { return nil }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        // Refused before reading, so a huge file never reaches memory.
+        guard size <= Photo.maxInputBytes else {
+            throw SystemError(.rejected, "\(url.path) is \(size / 1_048_576) MB; photos over \(Photo.maxInputBytes / 1_048_576) MB are refused — export a smaller JPEG")
+        }
+        do {
+            return Photo(bytes: try Data(contentsOf: url), version: version, origin: url.path)
+        } catch {
+            throw SystemError(.failed, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: - PhotoWriting
+
+    public func newAccount(for keys: MatchKeys) -> Account? {
+        guard let mail = keys.mail, Self.isSafeFileName(mail) else { return nil }
+        return Account(id: "\(mail).jpg", keys: keys, photo: .absent)
+    }
+
+    public func writePhoto(_ renditions: [Rendition], for account: Account) async throws -> String? {
+        guard let rendition = renditions.first else { return nil }
+        let url = file(account.id)
+        do {
+            try FileManager.default.createDirectory(at: settings.folder, withIntermediateDirectories: true)
+            // Written beside and renamed into place: a reader never sees half a photo, and a
+            // crash leaves the previous photo whole.
+            try rendition.bytes.write(to: url, options: .atomic)
+        } catch {
+            throw SystemError(.failed, "cannot write \(url.path): \(error.localizedDescription)")
+        }
+        return Self.version(of: url)
+    }
+
+    public func deletePhoto(of account: Account) async throws {
+        let url = file(account.id)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do {
+            try FileManager.default.removeItem(at: url)
+        } catch {
+            throw SystemError(.failed, "cannot delete \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: - Listing
+
+    private struct Listing {
+        var accounts: [Account] = []
+        var problems: [ListingProblem] = []
+    }
+
+    private func listFromCSV() throws -> Listing {
+        guard let csv = settings.csv else { return Listing() }
+        let csvName = csv.lastPathComponent
+        let text: String
+        do {
+            text = try String(contentsOf: csv, encoding: .utf8)
+        } catch {
+            throw SystemError(.misconfigured, "\(name): cannot read \(csv.path) as UTF-8 text; save it as CSV UTF-8")
+        }
+        let table = CSVTable(text: text)
+        let columns = try CSVColumns(header: table.header, file: csv.path)
+        let csvFolder = csv.deletingLastPathComponent()
+
+        var listing = Listing()
+        var rowsByMail: [String: [Int]] = [:]
+        var candidates: [(line: Int, account: Account)] = []
+        var mappedFiles: Set<String> = []
+        for record in table.records {
+            let subject = "\(csvName) line \(record.line)"
+            let row = columns.values(of: record.fields)
+            guard let path = row.path, !path.isEmpty else {
+                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): the path is empty"))
+                continue
+            }
+            let url = Self.resolve(path, in: csvFolder)
+            mappedFiles.insert(url.path)
+            guard let mail = row.keys.mail else {
+                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail for \(path); every row needs the person's mail"))
+                continue
+            }
+            guard mail.contains("@") else {
+                listing.problems.append(ListingProblem(subject: mail, message: "\(subject): \"\(mail)\" is not a mail address"))
+                continue
+            }
+            guard let version = Self.version(of: url) else {
+                listing.problems.append(ListingProblem(subject: mail, message: "\(subject): \(mail)'s photo \(url.path) does not exist"))
+                continue
+            }
+            rowsByMail[mail, default: []].append(record.line)
+            candidates.append((record.line, Account(id: relativeId(url), keys: row.keys, photo: .present(version: version))))
+        }
+        for (line, account) in candidates {
+            let mail = account.keys.mail ?? ""
+            let lines = rowsByMail[mail] ?? []
+            if lines.count > 1 {
+                // Which photo is meant cannot be guessed: the person gets none until one row is removed.
+                if line == lines.first {
+                    let where_ = lines.map(String.init).joined(separator: ", ")
+                    listing.problems.append(ListingProblem(subject: mail, message: "\(csvName): \(mail) is named on more than one line (\(where_)); keep one"))
+                }
+                continue
+            }
+            listing.accounts.append(account)
+        }
+        listing.problems += unmappedImages(excluding: mappedFiles)
+        return listing
+    }
+
+    private func listByPattern() throws -> Listing {
+        let pattern = try FilePattern(settings.pattern ?? Self.defaultPattern, system: name)
+        var listing = Listing()
+        guard FileManager.default.fileExists(atPath: settings.folder.path) else {
+            listing.problems.append(ListingProblem(subject: settings.folder.path, message: "the folder \(settings.folder.path) does not exist (yet): nobody is in it", severity: .warning))
+            return listing
+        }
+        var byMail: [String: [Account]] = [:]
+        var unmatched: [String] = []
+        for relative in imageFiles() {
+            guard let keys = pattern.keys(forPath: relative) else {
+                unmatched.append(relative)
+                continue
+            }
+            guard let version = Self.version(of: file(relative)) else { continue }
+            let account = Account(id: relative, keys: keys, photo: .present(version: version))
+            byMail[keys.label ?? relative, default: []].append(account)
+        }
+        for (key, accounts) in byMail.sorted(by: { $0.key < $1.key }) {
+            if accounts.count > 1 {
+                let files = accounts.map(\.id).sorted().joined(separator: ", ")
+                listing.problems.append(ListingProblem(subject: key, message: "\(key) has more than one photo (\(files)); keep one"))
+            } else {
+                listing.accounts.append(accounts[0])
+            }
+        }
+        listing.accounts.sort { $0.id < $1.id }
+        listing.problems += unmatched.sorted().map {
+            ListingProblem(subject: $0, message: "\($0) does not match the pattern \(pattern.text): nobody is mapped to it", severity: .warning)
+        }
+        return listing
+    }
+
+    private func unmappedImages(excluding mapped: Set<String>) -> [ListingProblem] {
+        imageFiles().filter { !mapped.contains(file($0).standardizedFileURL.path) }.sorted().map {
+            ListingProblem(subject: $0, message: "\($0) is not named in \(settings.csv?.lastPathComponent ?? "the CSV"): nobody is mapped to it", severity: .warning)
+        }
+    }
+
+    /// Image files below the folder, as paths relative to it.
+    private func imageFiles() -> [String] {
+        let root = settings.folder.standardizedFileURL
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else {
+            return []
+        }
+        var files: [String] = []
+        for case let url as URL in walker where Self.imageExtensions.contains(url.pathExtension.lowercased()) {
+            files.append(relativeId(url))
+        }
+        return files
+    }
+
+    // MARK: - Helpers
+
+    private func file(_ id: String) -> URL {
+        Self.resolve(id, in: settings.folder)
+    }
+
+    /// An absolute path as it is, a relative one below `folder`.
+    static func resolve(_ path: String, in folder: URL) -> URL {
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)
+        return url.standardizedFileURL
+    }
+
+    /// The path below the folder, or the absolute path of a file a CSV names outside it.
+    private func relativeId(_ url: URL) -> String {
+        let root = settings.folder.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    static func version(of url: URL) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+              (attributes[.type] as? FileAttributeType) == .typeRegular,
+              let size = attributes[.size] as? Int,
+              let modified = attributes[.modificationDate] as? Date
+        else { return nil }
+        return "\(size)-\(Int64((modified.timeIntervalSince1970 * 1_000_000).rounded()))"
+    }
+
+    private static func isSafeFileName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/") && !name.hasPrefix(".") && !name.contains("\0")
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import PortraitCore
+import TOMLKit
+
+/// One table of the configuration, read key by key: every read checks the type and names the
+/// key on error, and `finish()` refuses keys nobody read (typos, keys from another system type).
+final class ConfigTable {
+    let path: String
+    let document: ConfigDocument
+    private let table: TOMLTable
+    private var read: Set<String> = []
+
+    init(path: String, table: TOMLTable, document: ConfigDocument) {
+        self.path = path
+        self.table = table
+        self.document = document
+    }
+
+    var keys: [String] { table.keys }
+
+    func error(_ key: String?, _ message: String) -> ConfigError {
+        let full = key.map { path.isEmpty ? $0 : "\(path).\($0)" } ?? path
+        return document.error(at: full, message)
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = take(key) else { return nil }
+        guard let string = value.string else { throw mismatch(key, "a string", value) }
+        return string
+    }
+
+    func requiredString(_ key: String) throws -> String {
+        guard let value = try string(key) else { throw error(nil, "missing required key `\(key)` (a string)") }
+        guard !value.isEmpty else { throw error(key, "must not be empty") }
+        return value
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = take(key) else { return nil }
+        guard let int = value.int else { throw mismatch(key, "an integer", value) }
+        guard range.contains(int) else {
+            throw error(key, "expected an integer from \(range.lowerBound) to \(range.upperBound), found \(int)")
+        }
+        return int
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = take(key) else { return nil }
+        guard let bool = value.bool else { throw mismatch(key, "true or false", value) }
+        return bool
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, of type: T.Type) throws -> T? where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let options = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+            throw error(key, "expected \(options), found \"\(text)\"")
+        }
+        return value
+    }
+
+    /// A path, relative to the configuration file's folder unless absolute.
+    func fileURL(_ key: String) throws -> URL? {
+        guard let text = try string(key) else { return nil }
+        guard !text.isEmpty else { throw error(key, "must not be empty") }
+        return document.resolve(text)
+    }
+
+    func subtable(_ key: String) throws -> ConfigTable? {
+        guard let value = take(key) else { return nil }
+        guard let table = value.table else { throw mismatch(key, "a table", value) }
+        return ConfigTable(path: path.isEmpty ? key : "\(path).\(key)", table: table, document: document)
+    }
+
+    /// Refuses any key that was not read.
+    func finish(expected: String) throws {
+        if let unknown = table.keys.sorted().first(where: { !read.contains($0) }) {
+            throw error(unknown, "unknown key; \(expected)")
+        }
+    }
+
+    private func take(_ key: String) -> TOMLValueConvertible? {
+        read.insert(key)
+        return table[key]
+    }
+
+    private func mismatch(_ key: String, _ expected: String, _ value: TOMLValueConvertible) -> ConfigError {
+        error(key, "expected \(expected), found \(Self.describe(value))")
+    }
+
+    private static func describe(_ value: TOMLValueConvertible) -> String {
+        switch value.type {
+        case .string: "a string"
+        case .int: "an integer"
+        case .double: "a number with a fraction"
+        case .bool: "a boolean"
+        case .table: "a table"
+        case .array: "an array"
+        default: "a date or time"
+        }
+    }
+}
+
+/// The configuration file: its text for line numbers, its folder for relative paths.
+struct ConfigDocument {
+    let file: URL
+    let lines: KeyLines
+
+    func error(at key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file.path, line: key.isEmpty ? nil : lines.line(of: key), key: key, message: message)
+    }
+
+    func resolve(_ path: String) -> URL {
+        let expanded = (path as NSString).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : file.deletingLastPathComponent().appendingPathComponent(expanded)
+        return url.standardizedFileURL
+    }
+}
+
+extension ConfigTable {
+    /// A secret, given as `<key>_env` (an environment variable's name) or `<key>_file` (a file
+    /// readable by its owner only). Never as `<key>` itself: the configuration is not secret.
+    func secret(_ key: String, environment: [String: String]) throws -> Secret? {
+        if table[key] != nil {
+            _ = take(key)
+            throw error(key, "secrets are not written in the configuration; set `\(key)_env` to the name of an environment variable, or `\(key)_file` to a file only you can read")
+        }
+        let variable = try string("\(key)_env")
+        let file = try fileURL("\(key)_file")
+        switch (variable, file) {
+        case (.some, .some):
+            throw error("\(key)_file", "set either `\(key)_env` or `\(key)_file`, not both")
+        case (.some(let name), nil):
+            guard let value = environment[name], !value.isEmpty else {
+                throw error("\(key)_env", "the environment variable \(name) is not set; export it before running portrait")
+            }
+            return Secret(value)
+        case (nil, .some(let url)):
+            return try readSecretFile(url, key: "\(key)_file")
+        case (nil, nil):
+            return nil
+        }
+    }
+
+    func readSecretFile(_ url: URL, key: String) throws -> Secret {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else {
+            throw error(key, "cannot read \(url.path): no such file")
+        }
+        let permissions = (attributes[.posixPermissions] as? Int) ?? 0
+        guard permissions & 0o077 == 0 else {
+            throw error(key, "\(url.path) can be read by other users (mode \(String(permissions & 0o777, radix: 8))); run `chmod 600 \(url.path)`")
+        }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw error(key, "cannot read \(url.path) as text")
+        }
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else { throw error(key, "\(url.path) is empty") }
+        return Secret(value)
+    }
+}

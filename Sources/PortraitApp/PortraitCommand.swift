@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+
+/// `portrait`: keeps people's profile photos right everywhere an organisation shows them.
+public struct PortraitCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "portrait",
+        abstract: "Keep profile photos right in Active Directory, Entra ID / Microsoft 365, Google Workspace and photo folders.",
+        discussion: """
+            Exit codes: 0 everything done; 1 some items failed, the rest done; 2 usage or \
+            configuration error, nothing done; 3 a system could not be reached or refused the credentials.
+            """,
+        subcommands: [PushCommand.self, CheckCommand.self, SamplesCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with a status from `ExitStatus`; argument errors exit 2.
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(ExitStatus.success.rawValue)
+        } catch let status as CommandExit {
+            Foundation.exit(status.status.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Terminal.out(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Terminal.err(fullMessage(for: error))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+    }
+}
+
+/// Ends a command with a status, after it has printed what it has to say.
+struct CommandExit: Error {
+    var status: ExitStatus
+}
+
+/// Options every command takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file.")
+    var config: String = "portrait.toml"
+
+    @Flag(name: .long, help: "Print one JSON object on stdout when done; progress and logs stay on stderr.")
+    var json = false
+
+    func loadConfig() throws -> PortraitConfig {
+        try PortraitConfig.load(from: URL(fileURLWithPath: config))
+    }
+}
+
+/// A command's failure before or instead of its work: said on stderr, or as JSON, with its status.
+func fail(_ command: String, _ error: any Error, json: Bool) -> CommandExit {
+    let status = ExitStatus.forError(error)
+    if json {
+        Terminal.json(FailureJSON(command: command, error: "\(error)", exitCode: status.rawValue))
+    }
+    Terminal.err("error: \(error)")
+    return CommandExit(status: status)
+}
+
+struct FailureJSON: Encodable {
+    var command: String
+    var error: String
+    var exitCode: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case command, error
+        case exitCode = "exit_code"
+    }
+}

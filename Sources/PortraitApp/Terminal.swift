@@ -1,0 +1,82 @@
+import Foundation
+
+/// Where output goes: results on stdout, everything else (progress, logs, errors) on stderr.
+enum Terminal {
+    static let errorIsTerminal = isatty(STDERR_FILENO) == 1
+
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Prints one JSON object on stdout: with `--json`, the only thing a command prints there.
+    static func json(_ object: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(object)) ?? Data("{}".utf8)
+        out(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal: done/total, rate, ETA.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled: Bool
+    private let started = Date()
+    private var total = 0
+    private var done = 0
+    private var failed = 0
+    private var lastDrawn = Date.distantPast
+
+    init(enabled: Bool = Terminal.errorIsTerminal) {
+        self.enabled = enabled
+    }
+
+    func listed(total: Int) {
+        lock.withLock { self.total = total }
+        draw(force: false)
+    }
+
+    func finished(failed: Bool) {
+        lock.withLock {
+            done += 1
+            if failed { self.failed += 1 }
+        }
+        draw(force: false)
+    }
+
+    /// Clears the bar so the report starts on a clean line.
+    func end() {
+        guard enabled else { return }
+        draw(force: true)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    private func draw(force: Bool) {
+        guard enabled else { return }
+        let line: String? = lock.withLock {
+            let now = Date()
+            guard force || now.timeIntervalSince(lastDrawn) >= 0.1 else { return nil }
+            lastDrawn = now
+            let elapsed = max(now.timeIntervalSince(started), 0.001)
+            let rate = Double(done) / elapsed
+            let fraction = total > 0 ? Double(done) / Double(total) : 0
+            let width = 28
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let remaining = rate > 0 ? Double(total - done) / rate : 0
+            let eta = total > done && rate > 0 ? " ETA \(Self.clock(remaining))" : ""
+            let failures = failed > 0 ? " \(failed) failed" : ""
+            return String(format: "\r%@ %d/%d  %.1f/s%@%@\u{1B}[K", bar, done, total, rate, eta, failures)
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    private static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

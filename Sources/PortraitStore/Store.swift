@@ -1,0 +1,325 @@
+import Foundation
+import GRDB
+import PortraitCore
+
+/// Portrait's memory between runs, in SQLite: who is who across systems, what was last written
+/// where, the runs, and an append-only audit log. Never holds secrets or photos.
+public final class Store: Sendable {
+    private let db: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to this version.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            db = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError("cannot open the store \(path): \(error.localizedDescription); check the [store] path and its folder's permissions")
+        }
+        try Self.migrator.migrate(db)
+    }
+
+    /// A store that forgets everything when the process ends: dry runs use it.
+    public init(inMemoryCopyOf path: String?) throws {
+        let memory = try DatabaseQueue()
+        if let path, FileManager.default.fileExists(atPath: path) {
+            let disk = try DatabaseQueue(path: path, configuration: {
+                var readOnly = Configuration()
+                readOnly.readonly = true
+                return readOnly
+            }())
+            try disk.backup(to: memory)
+        }
+        db = memory
+        try Self.migrator.migrate(db)
+    }
+
+    // MARK: - Runs
+
+    public func beginRun(command: String, source: String, targets: [String], dryRun: Bool) async throws -> Int64 {
+        try await db.write { db in
+            try db.execute(
+                sql: "INSERT INTO run (command, source, targets, dry_run, started_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [command, source, targets.joined(separator: ","), dryRun, Date()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishRun(_ id: Int64, outcome: String, summary: String) async throws {
+        try await db.write { db in
+            try db.execute(
+                sql: "UPDATE run SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
+                arguments: [Date(), outcome, summary, id])
+        }
+    }
+
+    // MARK: - What was written where
+
+    /// Everything last written to a system, by account id.
+    public func writtenStates(system: String) async throws -> [String: WrittenState] {
+        try await db.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT account_id, rendition_sha256, perceptual_hash, profile, source_version, remote_version, written_at
+                FROM photo_state WHERE system = ?
+                """, arguments: [system])
+            var states: [String: WrittenState] = [:]
+            while let row = try rows.next() {
+                states[row["account_id"]] = WrittenState(
+                    renditionSHA256: row["rendition_sha256"],
+                    perceptualHash: row["perceptual_hash"],
+                    profile: row["profile"],
+                    sourceVersion: row["source_version"],
+                    remoteVersion: row["remote_version"],
+                    writtenAt: row["written_at"])
+            }
+            return states
+        }
+    }
+
+    /// Records a photo written to a system, with its audit entry, in one transaction: a crash
+    /// leaves either both or neither, so a resumed run knows exactly what is done.
+    public func recordWrite(_ write: PhotoWrite) async throws {
+        try await db.write { db in
+            let personId = try Self.upsertPerson(write.person, in: db)
+            try Self.upsertAccount(write.account, system: write.system, personId: personId, in: db)
+            try db.execute(sql: """
+                INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, perceptual_hash, profile,
+                                         source_version, remote_version, written_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (system, account_id) DO UPDATE SET
+                    person_id = excluded.person_id, rendition_sha256 = excluded.rendition_sha256,
+                    perceptual_hash = excluded.perceptual_hash, profile = excluded.profile,
+                    source_version = excluded.source_version, remote_version = excluded.remote_version,
+                    written_at = excluded.written_at
+                """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
+                                 write.state.perceptualHash, write.state.profile, write.state.sourceVersion,
+                                 write.state.remoteVersion, write.state.writtenAt])
+            try Self.appendAudit(write.audit, system: write.system, account: write.account, in: db)
+        }
+    }
+
+    /// Notes that a photo found unchanged now comes from a newer source version (a touched file),
+    /// so the next run can skip it without decoding.
+    public func recordSourceVersion(system: String, accountId: String, sourceVersion: String?) async throws {
+        try await db.write { db in
+            try db.execute(
+                sql: "UPDATE photo_state SET source_version = ? WHERE system = ? AND account_id = ?",
+                arguments: [sourceVersion, system, accountId])
+        }
+    }
+
+    // MARK: - Audit
+
+    public func auditEntries(run: Int64? = nil) async throws -> [AuditEntry] {
+        try await db.read { db in
+            let filter = run == nil ? "" : "WHERE run_id = ?"
+            let arguments: StatementArguments = run.map { [$0] } ?? []
+            return try Row.fetchAll(db, sql: """
+                SELECT id, at, run_id, system, account_id, person, action, hash_before, hash_after, detail
+                FROM audit \(filter) ORDER BY id
+                """, arguments: arguments).map { row in
+                AuditEntry(id: row["id"], at: row["at"], runId: row["run_id"], system: row["system"],
+                           accountId: row["account_id"], person: row["person"],
+                           action: AuditEntry.Action(rawValue: row["action"]) ?? .uploaded,
+                           hashBefore: row["hash_before"], hashAfter: row["hash_after"], detail: row["detail"])
+            }
+        }
+    }
+
+    // MARK: - Private
+
+    private static func upsertPerson(_ keys: MatchKeys, in db: Database) throws -> Int64? {
+        guard let key = personKey(keys) else { return nil }
+        try db.execute(sql: """
+            INSERT INTO person (key, mail, user_principal_name, employee_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET
+                mail = coalesce(excluded.mail, mail),
+                user_principal_name = coalesce(excluded.user_principal_name, user_principal_name),
+                employee_id = coalesce(excluded.employee_id, employee_id)
+            """, arguments: [key, keys.mail, keys.userPrincipalName, keys.employeeId])
+        return try Int64.fetchOne(db, sql: "SELECT id FROM person WHERE key = ?", arguments: [key])
+    }
+
+    /// One person across systems is found by mail first, then UPN, then employee id.
+    private static func personKey(_ keys: MatchKeys) -> String? {
+        if let mail = keys.mail { return "mail:\(mail)" }
+        if let upn = keys.userPrincipalName { return "upn:\(upn)" }
+        if let id = keys.employeeId { return "employeeId:\(id)" }
+        return nil
+    }
+
+    private static func upsertAccount(_ account: Account, system: String, personId: Int64?, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO account (system, account_id, person_id, mail, user_principal_name, employee_id, seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (system, account_id) DO UPDATE SET
+                person_id = excluded.person_id, mail = excluded.mail,
+                user_principal_name = excluded.user_principal_name, employee_id = excluded.employee_id,
+                seen_at = excluded.seen_at
+            """, arguments: [system, account.id, personId, account.keys.mail, account.keys.userPrincipalName,
+                             account.keys.employeeId, Date()])
+    }
+
+    private static func appendAudit(_ audit: PhotoWrite.Audit, system: String, account: Account, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO audit (at, run_id, system, account_id, person, action, hash_before, hash_after, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Date(), audit.runId, system, account.id, account.label, audit.action.rawValue,
+                             audit.hashBefore, audit.hashAfter, audit.detail])
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE person (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL UNIQUE,
+                    mail TEXT,
+                    user_principal_name TEXT,
+                    employee_id TEXT
+                );
+                CREATE TABLE account (
+                    system TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    person_id INTEGER REFERENCES person(id),
+                    mail TEXT,
+                    user_principal_name TEXT,
+                    employee_id TEXT,
+                    seen_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, account_id)
+                );
+                CREATE TABLE photo_state (
+                    system TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    person_id INTEGER REFERENCES person(id),
+                    rendition_sha256 TEXT NOT NULL,
+                    perceptual_hash TEXT,
+                    profile TEXT NOT NULL,
+                    source_version TEXT,
+                    remote_version TEXT,
+                    written_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, account_id)
+                );
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    command TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    targets TEXT NOT NULL,
+                    dry_run BOOLEAN NOT NULL,
+                    started_at DATETIME NOT NULL,
+                    finished_at DATETIME,
+                    outcome TEXT,
+                    summary TEXT
+                );
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DATETIME NOT NULL,
+                    run_id INTEGER REFERENCES run(id),
+                    system TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    person TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    hash_before TEXT,
+                    hash_after TEXT,
+                    detail TEXT
+                );
+                CREATE INDEX audit_by_run ON audit(run_id);
+                -- The audit log is append-only.
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}
+
+/// What Portrait last wrote to one account.
+public struct WrittenState: Sendable, Equatable {
+    public var renditionSHA256: String
+    public var perceptualHash: String?
+    /// The profiles it was rendered with (`RenditionProfile.description`, joined).
+    public var profile: String
+    /// The source photo's version it was made from.
+    public var sourceVersion: String?
+    /// The version the target reported right after the write.
+    public var remoteVersion: String?
+    public var writtenAt: Date
+
+    public init(renditionSHA256: String, perceptualHash: String?, profile: String, sourceVersion: String?,
+                remoteVersion: String?, writtenAt: Date) {
+        self.renditionSHA256 = renditionSHA256
+        self.perceptualHash = perceptualHash
+        self.profile = profile
+        self.sourceVersion = sourceVersion
+        self.remoteVersion = remoteVersion
+        self.writtenAt = writtenAt
+    }
+}
+
+/// One photo written, as the store records it.
+public struct PhotoWrite: Sendable {
+    public struct Audit: Sendable {
+        public var runId: Int64
+        public var action: AuditEntry.Action
+        public var hashBefore: String?
+        public var hashAfter: String?
+        public var detail: String?
+
+        public init(runId: Int64, action: AuditEntry.Action, hashBefore: String?, hashAfter: String?, detail: String?) {
+            self.runId = runId
+            self.action = action
+            self.hashBefore = hashBefore
+            self.hashAfter = hashAfter
+            self.detail = detail
+        }
+    }
+
+    public var system: String
+    public var account: Account
+    /// The person as the source knows them.
+    public var person: MatchKeys
+    public var state: WrittenState
+    public var audit: Audit
+
+    public init(system: String, account: Account, person: MatchKeys, state: WrittenState, audit: Audit) {
+        self.system = system
+        self.account = account
+        self.person = person
+        self.state = state
+        self.audit = audit
+    }
+}
+
+public struct AuditEntry: Sendable {
+    public enum Action: String, Sendable {
+        /// A photo where Portrait had written none before.
+        case uploaded
+        /// Portrait's earlier photo replaced by a new one.
+        case updated
+        /// A photo someone else changed since Portrait's last write, overwritten from the source.
+        case replaced
+        case deleted
+    }
+
+    public var id: Int64
+    public var at: Date
+    public var runId: Int64?
+    public var system: String
+    public var accountId: String
+    public var person: String
+    public var action: Action
+    public var hashBefore: String?
+    public var hashAfter: String?
+    public var detail: String?
+}
+
+public struct StoreError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,3 @@
+import PortraitApp
+
+await PortraitCommand.run()
