@@ -62,10 +62,14 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging", "CVipsShim"]),
+        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging"]),
         .testTarget(name: "FolderSystemTests", dependencies: ["FolderSystem", "PortraitCore"]),
-        .testTarget(name: "PortraitStoreTests", dependencies: ["PortraitStore", "PortraitCore"]),
+        .testTarget(
+            name: "PortraitStoreTests",
+            dependencies: ["PortraitStore", "PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
-        .testTarget(name: "PortraitCLITests", dependencies: ["PortraitImaging", "CVipsShim"]),
+        // Runs the built `portrait` executable as a user would.
+        .testTarget(name: "PortraitCLITests", dependencies: ["portrait", "PortraitImaging"]),
     ]
 )

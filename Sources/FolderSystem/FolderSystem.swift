@@ -54,7 +54,9 @@ public final class FolderSystem: PhotoWriting {
             while !FileManager.default.fileExists(atPath: ancestor.path), ancestor.path != "/" {
                 ancestor = ancestor.deletingLastPathComponent()
             }
-            guard FileManager.default.isWritableFile(atPath: ancestor.path) else {
+            var ancestorIsFolder: ObjCBool = false
+            FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsFolder)
+            guard ancestorIsFolder.boolValue, FileManager.default.isWritableFile(atPath: ancestor.path) else {
                 throw SystemError(.unreachable, "\(name): the folder \(settings.folder.path) does not exist and cannot be created; create it or correct `path`")
             }
         }
@@ -202,7 +204,7 @@ public final class FolderSystem: PhotoWriting {
         var byMail: [String: [Account]] = [:]
         var unmatched: [String] = []
         for relative in imageFiles() {
-            guard let keys = pattern.keys(forPath: relative) else {
+            guard let keys = pattern.keys(forPath: relative), keys.mail?.contains("@") ?? true else {
                 unmatched.append(relative)
                 continue
             }
@@ -220,7 +222,7 @@ public final class FolderSystem: PhotoWriting {
         }
         listing.accounts.sort { $0.id < $1.id }
         listing.problems += unmatched.sorted().map {
-            ListingProblem(subject: $0, message: "\($0) does not match the pattern \(pattern.text): nobody is mapped to it", severity: .warning)
+            ListingProblem(subject: $0, message: "\($0) does not match the pattern \(pattern.text) with a mail address: nobody is mapped to it", severity: .warning)
         }
         return listing
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where each key of a TOML file is written, by dotted path, so configuration errors can name the
 /// line: the TOML parser reports lines only for syntax errors.
 struct KeyLines {
@@ -12,7 +14,12 @@ struct KeyLines {
             if line.hasPrefix("[") {
                 let name = line.drop { $0 == "[" }.prefix { $0 != "]" }
                 table = Self.normalised(String(name))
-                if lines[table] == nil { lines[table] = number }
+                // `[a.b]` also writes out table `a`, where no earlier line did.
+                var prefix = ""
+                for part in table.split(separator: ".") {
+                    prefix = prefix.isEmpty ? String(part) : "\(prefix).\(part)"
+                    if lines[prefix] == nil { lines[prefix] = number }
+                }
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -45,5 +52,3 @@ struct KeyLines {
         }.joined(separator: ".")
     }
 }
-
-import Foundation

@@ -1,0 +1,194 @@
+import Foundation
+@testable import PortraitApp
+import PortraitCore
+import Testing
+
+@Suite struct ConfigTests {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func load(_ text: String, environment: [String: String] = [:]) throws -> PortraitConfig {
+        let file = folder.appendingPathComponent("portrait.toml")
+        try Data(text.utf8).write(to: file)
+        return try PortraitConfig.load(from: file, environment: environment)
+    }
+
+    /// The configuration error `text` gives; the test fails if it loads.
+    func error(_ text: String, environment: [String: String] = [:]) -> ConfigError? {
+        do {
+            _ = try load(text, environment: environment)
+            Issue.record("expected a configuration error")
+            return nil
+        } catch let error as ConfigError {
+            return error
+        } catch {
+            Issue.record("expected a ConfigError, got \(error)")
+            return nil
+        }
+    }
+
+    @Test func loadsTheDocumentedExample() throws {
+        let config = try load("""
+            [store]
+            path = "state/portrait.db"
+
+            [systems.hr]            # any name
+            type = "folder"
+            path = "photos"
+            csv = "photos/map.csv"
+
+            [systems.out]
+            type = "folder"
+            path = "out"
+            side = 648
+            max_bytes = 10240
+            crop = "attention"
+            """)
+        #expect(config.systemNames == ["hr", "out"])
+        #expect(config.storePath.path == folder.appendingPathComponent("state/portrait.db").path)
+        let out = try config.target(named: "out")
+        #expect(out.capabilities.renditions == [RenditionProfile(side: 648, maxBytes: 10240, crop: .attention)])
+    }
+
+    @Test func storeDefaultsToBesideTheConfig() throws {
+        let config = try load("[systems.a]\ntype = \"folder\"\npath = \"a\"\n")
+        #expect(config.storePath.path == folder.appendingPathComponent("portrait.db").path)
+    }
+
+    @Test func unknownKeyNamesFileLineAndKey() {
+        let error = error("""
+            [systems.out]
+            type = "folder"
+            path = "out"
+            sid = 96
+            """)
+        #expect(error?.line == 4)
+        #expect(error?.key == "systems.out.sid")
+        #expect(error?.description.hasPrefix(folder.appendingPathComponent("portrait.toml").path + ":4: systems.out.sid: unknown key") == true)
+    }
+
+    @Test func wrongTypeSaysWhatIsExpected() {
+        let error = error("""
+            [systems.out]
+            type = "folder"
+            path = "out"
+
+            side = "96"
+            """)
+        #expect(error?.line == 5)
+        #expect(error?.description.contains("systems.out.side: expected an integer, found a string") == true)
+    }
+
+    @Test func outOfRangeAndBadChoices() {
+        #expect(error("[systems.o]\ntype = \"folder\"\npath = \"o\"\nside = 0\n")?.description.contains("from 16 to 4096, found 0") == true)
+        let crop = error("[systems.o]\ntype = \"folder\"\npath = \"o\"\ncrop = \"middle\"\n")
+        #expect(crop?.line == 4)
+        #expect(crop?.description.contains("expected \"centre\" or \"attention\", found \"middle\"") == true)
+    }
+
+    @Test func missingRequiredKeyNamesTheTable() {
+        let error = error("\n[systems.hr]\ntype = \"folder\"\n")
+        #expect(error?.line == 2)
+        #expect(error?.description.contains("systems.hr: missing required key `path`") == true)
+    }
+
+    @Test func unknownTypeListsTheKnownOnes() {
+        let error = error("[systems.x]\ntype = \"ftp\"\n")
+        #expect(error?.description.contains("unknown system type \"ftp\"; expected one of \"folder\"") == true)
+    }
+
+    @Test func csvAndPatternTogetherAreRefused() {
+        let error = error("[systems.x]\ntype = \"folder\"\npath = \"p\"\ncsv = \"m.csv\"\npattern = \"{mail}.jpg\"\n")
+        #expect(error?.line == 5)
+        #expect(error?.description.contains("either `csv` or `pattern`") == true)
+    }
+
+    @Test func syntaxErrorsCarryTheParsersLine() {
+        let error = error("[systems.x]\ntype = \"folder\"\npath = \"unterminated\n")
+        #expect(error?.line == 3)
+        #expect(error?.description.contains("not valid TOML") == true)
+    }
+
+    @Test func unknownTopLevelTable() {
+        let error = error("[systems.a]\ntype = \"folder\"\npath = \"a\"\n\n[sytems.b]\ntype = \"folder\"\n")
+        #expect(error?.line == 5)
+        #expect(error?.key == "sytems")
+    }
+
+    @Test func noSystemsIsAnError() {
+        #expect(error("[store]\npath = \"x.db\"\n")?.description.contains("no systems are defined") == true)
+    }
+
+    @Test func missingFileSaysWhatToDo() {
+        #expect(throws: ConfigError.self) {
+            try PortraitConfig.load(from: folder.appendingPathComponent("nope.toml"))
+        }
+    }
+
+    @Test func unknownSystemNameListsTheDefinedOnes() throws {
+        let config = try load("[systems.a]\ntype = \"folder\"\npath = \"a\"\n")
+        #expect(throws: ConfigError.self) { try config.system(named: "b") }
+    }
+}
+
+/// Secrets come only from the environment or from a file only its owner can read.
+@Suite struct SecretTests {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func table(_ text: String) throws -> ConfigTable {
+        let file = folder.appendingPathComponent("portrait.toml")
+        try Data(text.utf8).write(to: file)
+        let document = ConfigDocument(file: file, lines: KeyLines(text: text))
+        return ConfigTable(path: "systems.g", table: try .init(string: text), document: document)
+    }
+
+    @Test func fromTheEnvironment() throws {
+        let secret = try table("client_secret_env = \"PORTRAIT_TEST_SECRET\"").secret("client_secret", environment: ["PORTRAIT_TEST_SECRET": "s3cr3t"])
+        #expect(secret?.reveal() == "s3cr3t")
+        #expect("\(secret!)" == "<redacted>")
+        #expect(String(reflecting: secret!) == "<redacted>")
+    }
+
+    @Test func unsetVariableIsNamed() throws {
+        #expect {
+            try table("client_secret_env = \"NOT_SET_ANYWHERE\"").secret("client_secret", environment: [:])
+        } throws: { "\($0)".contains("NOT_SET_ANYWHERE is not set") }
+    }
+
+    @Test func fromAPrivateFile() throws {
+        let file = folder.appendingPathComponent("secret.txt")
+        try Data("from-file\n".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        let secret = try table("client_secret_file = \"secret.txt\"").secret("client_secret", environment: [:])
+        #expect(secret?.reveal() == "from-file")
+    }
+
+    @Test func fileReadableByOthersIsRefusedWithChmod() throws {
+        let file = folder.appendingPathComponent("open.txt")
+        try Data("leaky".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        #expect {
+            try table("client_secret_file = \"open.txt\"").secret("client_secret", environment: [:])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("chmod 600") && text.contains("open.txt") && !text.contains("leaky")
+        }
+    }
+
+    @Test func literalSecretIsRefusedWithoutEchoingIt() throws {
+        #expect {
+            try table("client_secret = \"hunter2\"").secret("client_secret", environment: [:])
+        } throws: { error in
+            "\(error)".contains("client_secret_env") && !"\(error)".contains("hunter2")
+        }
+    }
+}

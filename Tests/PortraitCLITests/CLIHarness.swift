@@ -1,0 +1,125 @@
+import Foundation
+import PortraitImaging
+import Testing
+
+/// Runs the `portrait` executable that `swift build` put beside the tests.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// The one JSON object `--json` prints.
+        func json() throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+            return try #require(object as? [String: Any], "stdout is not one JSON object: \(stdout)")
+        }
+    }
+
+    static let executable: URL = {
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("portrait")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        fatalError("the portrait executable was not found near \(Bundle.main.bundleURL.path); run `swift build` first")
+    }()
+
+    let directory: URL
+
+    func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Result {
+        try run(arguments, environment: environment)
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes while the process runs, so a full pipe cannot block it.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A project folder for one test: photos, a CSV, a portrait.toml; removed afterwards.
+final class Workspace {
+    let url: URL
+    let cli: CLI
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("photos"), withIntermediateDirectories: true)
+        cli = CLI(directory: url)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ relative: String) -> URL { url.appendingPathComponent(relative) }
+
+    func write(_ relative: String, _ data: Data) throws {
+        let file = path(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
+    }
+
+    func write(_ relative: String, _ text: String) throws { try write(relative, Data(text.utf8)) }
+
+    func read(_ relative: String) throws -> Data { try Data(contentsOf: path(relative)) }
+
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path(relative).path) }
+
+    /// A small portrait JPEG, different for each seed.
+    func portrait(_ relative: String, seed: Int) throws {
+        try write(relative, try SamplePortrait.bitmap(seed: seed, width: 300, height: 400).encoded(as: .jpeg(quality: 90, orientation: nil)))
+    }
+
+    /// The standard set-up: a photographer's folder mapped by CSV, a 648 folder and a 96 ≤ 10 KB folder.
+    func standard(people: Int) throws {
+        var csv = "path,mail\n"
+        for index in 0..<people {
+            try portrait("photos/IMG_\(index).jpg", seed: index)
+            csv += "IMG_\(index).jpg,person\(index)@example.org\n"
+        }
+        try write("photos/map.csv", csv)
+        try write("portrait.toml", """
+            [systems.hr]
+            type = "folder"
+            path = "photos"
+            csv = "photos/map.csv"
+
+            [systems.large]
+            type = "folder"
+            path = "out/648"
+
+            [systems.small]
+            type = "folder"
+            path = "out/96"
+            side = 96
+            max_bytes = 10240
+            """)
+    }
+
+    func push(_ extra: String...) throws -> CLI.Result {
+        try cli.run(["push", "--config", "portrait.toml", "--from", "hr", "--to", "large,small", "--json"] + extra)
+    }
+}
+
+/// `targets.NAME.FIELD` of a push's JSON.
+func tally(_ json: [String: Any], _ target: String, _ field: String) -> Int? {
+    ((json["targets"] as? [String: Any])?[target] as? [String: Any])?[field] as? Int
+}
