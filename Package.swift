@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "portrait-bench",
             dependencies: [
-                "PortraitCore", "PortraitImaging", "CVipsShim",
+                "PortraitApp", "PortraitImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
