@@ -4,11 +4,7 @@ import PortraitImaging
 
 /// `make bench`: photographer-sized JPEGs through `portrait push` to a 648 and a 96 ≤ 10 KB
 /// folder, against libvips' own `vipsthumbnail` on the same files.
-struct Benchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "portrait-bench",
-        abstract: "Measure portrait push throughput and peak memory against vipsthumbnail."
-    )
+struct Benchmark: ParsableArguments {
     static let childCommand = "run-portrait"
 
     @Option(help: "How many photos in the full run.")
@@ -23,7 +19,7 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Where generated photos and outputs are kept between runs.")
     var work = ".build/bench"
 
-    func run() async throws {
+    func measure() async throws {
         let parts = size.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2 else { throw ValidationError("--size is WIDTHxHEIGHT") }
         let root = URL(fileURLWithPath: work).standardizedFileURL
@@ -142,12 +138,23 @@ struct Benchmark: AsyncParsableCommand {
         guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
             throw ValidationError("cannot start \(executable)")
         }
+        // ru_maxrss would carry this process's own high-water mark into the child across exec,
+        // so the child's memory is read from /proc while it runs: VmHWM is its own peak.
+        var peakKB = 0
         var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            peakKB = max(peakKB, Self.peakResidentKB(of: pid) ?? 0)
+            usleep(20_000)
+        }
         let seconds = Date().timeIntervalSince(started)
-        // Linux reports ru_maxrss in kilobytes.
-        return (seconds, Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff)
+        return (seconds, Double(peakKB) / 1024, (status >> 8) & 0xff)
+    }
+
+    private static func peakResidentKB(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first
     }
 
     private static func which(_ name: String) -> String? {

@@ -6,4 +6,9 @@ import PortraitApp
 if CommandLine.arguments.dropFirst().first == Benchmark.childCommand {
     await PortraitCommand.run(arguments: Array(CommandLine.arguments.dropFirst(2)))
 }
-await Benchmark.main()
+let benchmark = Benchmark.parseOrExit()
+do {
+    try await benchmark.measure()
+} catch {
+    Benchmark.exit(withError: error)
+}
