@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // libvips from Debian's libvips-dev, and fixed-argument wrappers for its variadic calls.
@@ -38,17 +41,54 @@ let package = Package(
         ),
         .target(
             name: "PortraitEngine",
-            dependencies: ["PortraitCore", "PortraitImaging", "PortraitStore"]
+            dependencies: [
+                "PortraitCore", "PortraitImaging", "PortraitStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
-        // One target per system; each depends on PortraitCore only.
+        // HTTP for the cloud systems: one connection pool, adaptive throttling, retries, tokens.
+        .target(
+            name: "PortraitHTTP",
+            dependencies: [
+                "PortraitCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // One target per system; each depends on PortraitCore (and PortraitHTTP) only.
         .target(name: "FolderSystem", dependencies: ["PortraitCore"]),
+        .target(
+            name: "GraphSystem",
+            dependencies: [
+                "PortraitCore", "PortraitHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+
+        // `portrait sandbox`: an emulator of Graph's photo API and Entra ID's token endpoint.
+        .target(
+            name: "GraphSandbox",
+            dependencies: [
+                "PortraitCore", "PortraitImaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
 
         // Configuration, the system registry and the commands, as a library so tests can reach them.
         .target(
             name: "PortraitApp",
             dependencies: [
-                "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine", "FolderSystem",
+                "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
+                "FolderSystem", "GraphSystem", "GraphSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

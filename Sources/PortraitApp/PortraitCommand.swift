@@ -10,7 +10,7 @@ public struct PortraitCommand: AsyncParsableCommand {
             Exit codes: 0 everything done; 1 some items failed, the rest done; 2 usage or \
             configuration error, nothing done; 3 a system could not be reached or refused the credentials.
             """,
-        subcommands: [PushCommand.self, CheckCommand.self, SamplesCommand.self]
+        subcommands: [PushCommand.self, PullCommand.self, CheckCommand.self, SandboxCommand.self, SamplesCommand.self]
     )
 
     public init() {}

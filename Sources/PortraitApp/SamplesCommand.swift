@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PortraitCore
 import PortraitImaging
 
 /// Writes a photographer's delivery to try Portrait on: numbered portraits in mixed sizes, formats
@@ -19,20 +20,13 @@ struct SamplesCommand: ParsableCommand {
     @Option(name: .long, help: "The domain of the example mail addresses.")
     var domain = "example.com"
 
-    static let firstNames = ["ada", "alan", "grace", "edsger", "barbara", "donald", "frances", "ken", "margaret", "dennis",
-                             "radia", "tim", "shafi", "john", "lynn", "niklaus", "sophie", "leslie", "anita", "vint"]
-    static let lastNames = ["lovelace", "turing", "hopper", "dijkstra", "liskov", "knuth", "allen", "thompson", "hamilton",
-                            "ritchie", "perlman", "lee", "goldwasser", "backus", "conway", "wirth", "wilson", "lamport", "borg", "cerf"]
-
     func run() throws {
         guard count > 0 else { throw ValidationError("--count must be at least 1") }
         let root = URL(fileURLWithPath: folder)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var csv = "path,mail,employeeId\r\n"
         for index in 0..<count {
-            let first = Self.firstNames[index % Self.firstNames.count]
-            let last = Self.lastNames[(index / Self.firstNames.count + index * 7) % Self.lastNames.count]
-            let mail = "\(first).\(last)\(index >= Self.firstNames.count ? String(index) : "")@\(domain)"
+            let mail = SamplePeople.mail(index, domain: domain)
             // Mostly portrait JPEGs; some landscape, some rotated by EXIF only, some PNG.
             let landscape = index % 5 == 3
             let (width, height) = landscape ? (1600, 1200) : (1200, 1600)
@@ -47,7 +41,7 @@ struct SamplesCommand: ParsableCommand {
                 data = try bitmap.encoded(as: .jpeg(quality: 88, orientation: nil))
             }
             try data.write(to: root.appendingPathComponent(name))
-            csv += "\(name),\(mail),E\(1000 + index)\r\n"
+            csv += "\(name),\(mail),\(SamplePeople.employeeId(index))\r\n"
         }
         try Data(csv.utf8).write(to: root.appendingPathComponent("map.csv"))
         Terminal.err("Wrote \(count) portraits and map.csv to \(root.path)")

@@ -1,5 +1,6 @@
 import FolderSystem
 import Foundation
+import GraphSystem
 import PortraitCore
 
 /// The system types a configuration can name, and how each reads its table.
@@ -8,6 +9,7 @@ enum SystemRegistry {
 
     static let factories: [String: Factory] = [
         "folder": makeFolder,
+        "graph": makeGraph,
     ]
 
     static func make(name: String, table: ConfigTable, environment: [String: String]) throws -> any PhotoSystem {
@@ -41,5 +43,64 @@ enum SystemRegistry {
         }
         let settings = FolderSystem.Settings(folder: folder, csv: csv, pattern: pattern, profile: try profile(table, side: 648))
         return FolderSystem(name: name, settings: settings)
+    }
+
+    static func makeGraph(name: String, table: ConfigTable, environment: [String: String]) throws -> any PhotoSystem {
+        let tenant = try table.requiredString("tenant")
+        let clientId = try table.requiredString("client_id")
+        let cloud = try table.choice("cloud", of: GraphSettings.Cloud.self) ?? .global
+        let graphURL = try serviceURL(table, "graph_url") ?? cloud.graphURL
+        let loginURL = try serviceURL(table, "login_url") ?? cloud.loginURL
+
+        let secret = try table.secret("client_secret", environment: environment)
+        let certificate = try table.fileURL("certificate_file")
+        let keyFile = try table.fileURL("private_key_file")
+        let algorithm = try table.choice("assertion_alg", of: GraphSettings.AssertionAlgorithm.self)
+        let credential: GraphSettings.Credential
+        switch (secret, certificate, keyFile) {
+        case (let secret?, nil, nil):
+            if algorithm != nil { throw table.error("assertion_alg", "only applies with certificate_file and private_key_file") }
+            credential = .secret(secret)
+        case (nil, let certificate?, let keyFile?):
+            guard let pem = try? String(contentsOf: certificate, encoding: .utf8) else {
+                throw table.error("certificate_file", "cannot read \(certificate.path)")
+            }
+            let key = try table.readSecretFile(keyFile, key: "private_key_file")
+            credential = .certificate(certificatePEM: pem, privateKeyPEM: key, algorithm: algorithm ?? .PS256)
+        case (nil, _?, nil):
+            throw table.error("certificate_file", "needs private_key_file beside it (the certificate's PEM private key)")
+        case (nil, nil, _?):
+            throw table.error("private_key_file", "needs certificate_file beside it (the PEM certificate registered with the app)")
+        case (nil, nil, nil):
+            throw table.error(nil, "needs a credential: client_secret_env, client_secret_file, or certificate_file with private_key_file")
+        default:
+            throw table.error("client_secret_env", "give one credential: a client secret or a certificate, not both")
+        }
+        var profile = try profile(table, side: 648)
+        if let maxBytes = profile.maxBytes, maxBytes > GraphSettings.maxPhotoBytes {
+            throw table.error("max_bytes", "Graph takes at most \(GraphSettings.maxPhotoBytes) bytes")
+        }
+        profile.maxBytes = profile.maxBytes ?? GraphSettings.maxPhotoBytes
+        let settings = GraphSettings(
+            tenant: tenant, clientId: clientId, credential: credential, graphURL: graphURL, loginURL: loginURL,
+            match: try table.choice("match", of: MatchKey.self) ?? .userPrincipalName, profile: profile)
+        do {
+            return try GraphSystem(name: name, settings: settings)
+        } catch let error as SystemError {
+            throw table.error(error.kind == .misconfigured ? "private_key_file" : nil, error.message)
+        }
+    }
+
+    /// A base URL: https, or plain http to this machine only (the sandbox, a local proxy).
+    static func serviceURL(_ table: ConfigTable, _ key: String) throws -> String? {
+        guard let text = try table.string(key) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else {
+            throw table.error(key, "expected a URL such as https://graph.microsoft.com, found \"\(text)\"")
+        }
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        guard scheme == "https" || (scheme == "http" && loopback) else {
+            throw table.error(key, "must use https (plain http is allowed only to this machine: 127.0.0.1, localhost)")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 }

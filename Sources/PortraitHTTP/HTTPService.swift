@@ -5,12 +5,16 @@ import NIOHTTP1
 
 /// One HTTP request, built anew for every attempt (a retry may carry a fresh token).
 public struct HTTPRequestSpec: Sendable {
-    public var method: HTTPMethod
+    public enum Method: String, Sendable {
+        case GET, POST, PUT, PATCH, DELETE
+    }
+
+    public var method: Method
     public var url: String
     public var headers: [(String, String)]
     public var body: Data?
 
-    public init(method: HTTPMethod, url: String, headers: [(String, String)] = [], body: Data? = nil) {
+    public init(method: Method, url: String, headers: [(String, String)] = [], body: Data? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -67,10 +71,10 @@ public struct HTTPService: Sendable {
 
     public func send(_ spec: HTTPRequestSpec, timeout: Duration = .seconds(60)) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: spec.url)
-        request.method = spec.method
+        request.method = HTTPMethod(rawValue: spec.method.rawValue)
         for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
         if let body = spec.body {
-            request.body = .bytes(ByteBuffer(data: body))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
             let response = try await Self.client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)))

@@ -14,11 +14,11 @@ public struct ThrottledClient: Sendable {
     }
 
     /// Sends the request `make` builds until it gets an answer that is not transient, and returns
-    /// it (a 404 is an answer). `reauthorize` is asked once per item about a 401: if it refreshed
-    /// the credentials (true), the request is sent again straight away.
+    /// it (a 404 is an answer). `reauthorize` is asked once per item about a 401, with the request
+    /// that got it: if it dropped stale credentials (true), the request is built and sent again.
     public func perform(
         _ make: @Sendable () async throws -> HTTPRequestSpec,
-        reauthorize: (@Sendable (HTTPReply) async throws -> Bool)? = nil
+        reauthorize: (@Sendable (HTTPRequestSpec, HTTPReply) async throws -> Bool)? = nil
     ) async throws -> HTTPReply {
         let clock = ContinuousClock()
         let started = clock.now
@@ -40,7 +40,7 @@ public struct ThrottledClient: Sendable {
                 case 401 where !reauthorized && reauthorize != nil:
                     await throttle.finish(.healthy)
                     reauthorized = true
-                    if try await reauthorize?(reply) == true { continue }
+                    if try await reauthorize?(spec, reply) == true { continue }
                     return reply
                 default:
                     await throttle.finish(.healthy)

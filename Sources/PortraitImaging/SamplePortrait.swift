@@ -1,12 +1,13 @@
 import Foundation
+import PortraitCore
 
 /// Synthetic head-and-shoulders portraits: the demo's example folder, the tests' inputs and the
 /// benchmark's photos. Each seed gives a different person; a little noise gives JPEG something
 /// like a real photo's texture.
 public enum SamplePortrait {
     public static func bitmap(seed: Int, width: Int, height: Int) -> Bitmap {
-        var generator = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
-        func unit() -> Double { Double(generator.next() % 10_000) / 10_000 }
+        var generator = SeededRandom(seed: UInt64(truncatingIfNeeded: seed))
+        func unit() -> Double { generator.unit() }
         let background = (unit(), unit(), unit())
         let skin = (0.55 + 0.4 * unit(), 0.4 + 0.35 * unit(), 0.3 + 0.3 * unit())
         let hair = (0.4 * unit(), 0.3 * unit(), 0.25 * unit())
@@ -58,18 +59,5 @@ public enum SamplePortrait {
         value ^= value >> 13
         value = value &* 0x5bd1e995
         return value ^ (value >> 15)
-    }
-}
-
-/// A small deterministic generator, so a seed always draws the same person.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

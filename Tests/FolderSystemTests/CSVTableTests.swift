@@ -1,4 +1,4 @@
-@testable import FolderSystem
+import PortraitCore
 import Testing
 
 @Suite struct CSVTableTests {

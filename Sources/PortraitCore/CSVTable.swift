@@ -2,17 +2,17 @@ import Foundation
 
 /// A CSV file as RFC 4180 has it, plus what spreadsheets really write: a UTF-8 byte-order mark,
 /// CRLF or LF line ends, quoted fields holding commas, quotes ("") and line breaks.
-struct CSVTable {
-    struct Record {
+public struct CSVTable: Sendable {
+    public struct Record: Sendable {
         /// The line the record starts on, counting the header as line 1.
-        var line: Int
-        var fields: [String]
+        public var line: Int
+        public var fields: [String]
     }
 
-    var header: [String]
-    var records: [Record]
+    public var header: [String]
+    public var records: [Record]
 
-    init(text: String) {
+    public init(text: String) {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""

@@ -1,0 +1,189 @@
+import Foundation
+import NIOHTTP1
+import PortraitCore
+import PortraitImaging
+
+/// A built-in emulator of the Microsoft Graph photo API and the Entra ID token endpoint, on
+/// loopback, following ../shared/api-notes.md: seeded users and paging; photo metadata, bytes,
+/// upload (re-encoded to a centre square of at most 648 px with a new etag every time) and delete;
+/// Graph's error codes; per-app photo concurrency and rate limits answered with 429 and
+/// Retry-After; injected faults; expiring tokens from a client secret or a certificate-signed
+/// client assertion; and counters at `GET /_sandbox/stats`.
+public final class GraphSandbox: Sendable {
+    public let options: SandboxOptions
+    private let state: TenantState
+    private let server: SandboxHTTPServer
+
+    public static func start(_ options: SandboxOptions) async throws -> GraphSandbox {
+        let state = TenantState(options: options)
+        let endpoint = try TokenEndpoint(options: options)
+        let router = SandboxRouter(state: state, endpoint: endpoint, options: options)
+        let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
+            await router.handle(request)
+        }
+        return GraphSandbox(options: options, state: state, server: server)
+    }
+
+    private init(options: SandboxOptions, state: TenantState, server: SandboxHTTPServer) {
+        self.options = options
+        self.state = state
+        self.server = server
+    }
+
+    public var port: Int { server.port }
+    /// Both the Graph and the login base URL.
+    public var baseURL: String { "http://\(options.host):\(port)" }
+
+    public func stats() async -> SandboxStats { await state.stats }
+
+    /// The bytes the tenant serves as a user's photo, or nil.
+    public func photo(ofUser key: String) async -> Data? {
+        guard let index = await state.user(key) else { return nil }
+        return await state.photo(of: index)?.bytes
+    }
+
+    /// Changes a user's photo as someone else would (an admin, the user), outside Portrait.
+    public func replacePhoto(ofUser key: String, with bytes: Data) async {
+        guard let index = await state.user(key) else { return }
+        _ = await state.setPhoto(index, bytes: bytes, side: SeedPhotos.side)
+    }
+
+    public func stop() async { await server.stop() }
+}
+
+/// Seeded photos: small, made on first read.
+enum SeedPhotos {
+    static let side = 240
+
+    static func jpeg(seed: Int) throws -> Data {
+        try SamplePortrait.bitmap(seed: seed, width: side, height: side).encoded(as: .jpeg(quality: 85, orientation: nil))
+    }
+}
+
+/// Routes a request to the token endpoint, the stats, or Graph.
+struct SandboxRouter: Sendable {
+    let state: TenantState
+    let endpoint: TokenEndpoint
+    let options: SandboxOptions
+    let pipeline = ImagePipeline()
+
+    func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        let segments = request.path.split(separator: "/").map(String.init)
+        if request.method == .GET, request.path == "/_sandbox/stats" {
+            let stats = await state.stats
+            let data = (try? JSONEncoder().encode(stats)) ?? Data()
+            return SandboxResponse(status: .ok, headers: [("Content-Type", "application/json")], body: data)
+        }
+        if request.method == .POST, segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
+            return await state.count(state.issueToken(request, tenant: segments[0], endpoint: endpoint))
+        }
+        guard segments.first == "v1.0" else {
+            return SandboxResponse.graphError(.notFound, "NotFound", "No route for \(request.path).")
+        }
+        let isPhoto = segments.count >= 4 && segments[1] == "users" && segments[3] == "photo"
+        switch await state.admit(request, isPhoto: isPhoto) {
+        case .refused(let response):
+            return response
+        case .admitted(let photoSlot, let fault):
+            if options.latency > .zero { try? await Task.sleep(for: options.latency) }
+            var response = await graph(request, segments: segments)
+            if let fault {
+                // A truncated answer needs a body to cut; anything else is dropped instead.
+                if case .truncate = fault.delivery {
+                    response.delivery = response.body.count > 1 ? .truncate : .drop
+                } else {
+                    response = fault
+                }
+            }
+            await state.release(photoSlot: photoSlot)
+            return await state.count(response)
+        }
+    }
+
+    private func graph(_ request: SandboxRequest, segments: [String]) async -> SandboxResponse {
+        switch (request.method, segments.count) {
+        case (.GET, 2) where segments[1] == "users":
+            return await listUsers(request)
+        case (.GET, 3) where segments[1] == "users":
+            guard let index = await state.user(segments[2]) else { return notFound(segments[2]) }
+            return .json(.ok, userJSON(state.users[index], base: request.base))
+        case (_, 4), (_, 5) where segments[1] == "users" && segments[3] == "photo":
+            guard let index = await state.user(segments[2]) else { return notFound(segments[2]) }
+            let isValue = segments.count == 5 && segments[4] == "$value"
+            guard segments.count == 4 || isValue else { return notFound(request.path) }
+            return await photo(request, user: index, value: isValue)
+        default:
+            return .graphError(.badRequest, "BadRequest", "Unsupported request \(request.method) \(request.path).")
+        }
+    }
+
+    private func listUsers(_ request: SandboxRequest) async -> SandboxResponse {
+        let top = Int(request.query["$top"] ?? "100") ?? -1
+        guard (1...999).contains(top) else {
+            return .graphError(.badRequest, "Request_UnsupportedQuery", "Invalid page size specified: '\(request.query["$top"] ?? "")'. Must be between 1 and 999 inclusive.")
+        }
+        let start = Int(request.query["$skiptoken"] ?? "0") ?? 0
+        let page = await state.page(from: start, size: top)
+        var body: [String: Any] = [
+            "@odata.context": "\(request.base)/v1.0/$metadata#users",
+            "value": page.map { userJSON($0, base: request.base) },
+        ]
+        if page.endIndex < state.users.count {
+            let select = request.query["$select"].map { "$select=\($0)&" } ?? ""
+            body["@odata.nextLink"] = "\(request.base)/v1.0/users?\(select)$top=\(top)&$skiptoken=\(page.endIndex)"
+        }
+        return .json(.ok, body)
+    }
+
+    private func photo(_ request: SandboxRequest, user index: Int, value: Bool) async -> SandboxResponse {
+        let id = state.users[index].id
+        switch request.method {
+        case .GET:
+            guard let photo = await state.photo(of: index) else {
+                return .graphError(.notFound, "ImageNotFound", "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.")
+            }
+            if value {
+                await state.countDownload()
+                return SandboxResponse(status: .ok, headers: [("Content-Type", "image/jpeg"), ("ETag", photo.etag)], body: photo.bytes)
+            }
+            await state.countMetadataRead()
+            return .json(.ok, [
+                "@odata.context": "\(request.base)/v1.0/$metadata#users('\(id)')/photo/$entity",
+                "@odata.mediaContentType": "image/jpeg",
+                "@odata.mediaEtag": photo.etag,
+                "id": "\(photo.side)X\(photo.side)", "width": photo.side, "height": photo.side,
+            ])
+        case .PUT, .PATCH where value:
+            guard request.body.count <= 4 * 1024 * 1024 else {
+                return .graphError(.payloadTooLarge, "RequestEntityTooLarge", "The photo is larger than the 4 MB limit.")
+            }
+            let type = request.header("Content-Type") ?? ""
+            guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
+                return .graphError(.badRequest, "ErrorInvalidImage", "Content-Type must be image/jpeg or image/png.")
+            }
+            // Graph keeps its own copy: the centre square, re-encoded, at most 648×648.
+            guard let rendered = try? pipeline.render(Photo(bytes: request.body, version: nil, origin: "upload"),
+                                                       profiles: [RenditionProfile(side: 648)]),
+                  let copy = rendered.renditions.first else {
+                return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
+            }
+            _ = await state.setPhoto(index, bytes: copy.bytes, side: copy.width)
+            return SandboxResponse(status: .ok)
+        case .DELETE where value:
+            guard await state.deletePhoto(index) else {
+                return .graphError(.notFound, "ImageNotFound", "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.")
+            }
+            return SandboxResponse(status: .noContent)
+        default:
+            return .graphError(.methodNotAllowed, "Request_BadRequest", "\(request.method) is not supported on \(request.path).")
+        }
+    }
+
+    private func userJSON(_ user: TenantState.User, base: String) -> [String: Any] {
+        ["id": user.id, "userPrincipalName": user.userPrincipalName, "mail": user.mail, "employeeId": user.employeeId]
+    }
+
+    private func notFound(_ key: String) -> SandboxResponse {
+        .graphError(.notFound, "Request_ResourceNotFound", "Resource '\(key)' does not exist or one of its queried reference-property objects are not present.")
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import PortraitCore
+
+/// Everything the emulated tenant remembers: users, photos, tokens, limits and counters.
+actor TenantState {
+    struct User: Sendable {
+        let id: String
+        let userPrincipalName: String
+        let mail: String
+        let employeeId: String
+    }
+
+    struct StoredPhoto: Sendable {
+        var bytes: Data
+        var etag: String
+        var side: Int
+    }
+
+    /// Admission of one Graph request: let through (holding a photo slot or not), or answered now.
+    enum Admission: Sendable {
+        case admitted(photoSlot: Bool, fault: SandboxResponse?)
+        case refused(SandboxResponse)
+    }
+
+    let options: SandboxOptions
+    let users: [User]
+    private let byKey: [String: Int]
+    private var photos: [Int: StoredPhoto] = [:]
+    /// Users whose seeded photo is still to be drawn (made on first read).
+    private var seeded: Set<Int>
+    private var tokens: [String: ContinuousClock.Instant] = [:]
+    private var assertionIds: Set<String> = []
+    private var photoInFlight = 0
+    private var penaltyUntil: ContinuousClock.Instant?
+    private var penaltyAnnounced: ContinuousClock.Instant?
+    private var bucket: Double
+    private var bucketRefilled: ContinuousClock.Instant
+    private var random: SeededRandom
+    private var etagCounter = 0
+    private(set) var stats = SandboxStats()
+    private let clock = ContinuousClock()
+
+    init(options: SandboxOptions) {
+        self.options = options
+        var users: [User] = []
+        var byKey: [String: Int] = [:]
+        for index in 0..<options.users {
+            let mail = SamplePeople.mail(index, domain: options.mailDomain)
+            let user = User(id: Self.objectId(index), userPrincipalName: mail, mail: mail, employeeId: SamplePeople.employeeId(index))
+            users.append(user)
+            byKey[user.id] = index
+            byKey[mail.lowercased()] = index
+        }
+        self.users = users
+        self.byKey = byKey
+        var random = SeededRandom(seed: options.seed)
+        seeded = Set((0..<options.users).filter { _ in random.unit() < options.photoFraction })
+        self.random = random
+        bucket = Double(options.rateLimit)
+        bucketRefilled = clock.now
+    }
+
+    static func objectId(_ index: Int) -> String {
+        String(format: "%08x-0000-4000-8000-%012x", index + 1, index + 1)
+    }
+
+    // MARK: - Tokens
+
+    func issueToken(_ request: SandboxRequest, tenant: String, endpoint: TokenEndpoint) -> SandboxResponse {
+        stats.tokenRequests += 1
+        if let failure = endpoint.verify(request, tenant: tenant, usedAssertionIds: &assertionIds) {
+            return failure
+        }
+        let token = "sandbox." + UUID().uuidString.lowercased()
+        tokens[token] = clock.now.advanced(by: .seconds(options.tokenLifetime))
+        stats.tokensIssued += 1
+        return .json(.ok, ["token_type": "Bearer", "expires_in": options.tokenLifetime,
+                           "ext_expires_in": options.tokenLifetime, "access_token": token])
+    }
+
+    // MARK: - Admission: authentication, throttling, faults
+
+    func admit(_ request: SandboxRequest, isPhoto: Bool) -> Admission {
+        stats.requests += 1
+        let now = clock.now
+        guard let header = request.header("Authorization"), header.hasPrefix("Bearer "),
+              let expiry = tokens[String(header.dropFirst(7))] else {
+            return .refused(count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")))
+        }
+        guard now < expiry else {
+            stats.expiredTokenRejections += 1
+            return .refused(count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")))
+        }
+        if let until = penaltyUntil, now < until {
+            if let announced = penaltyAnnounced, now - announced > options.inFlightAllowance {
+                stats.earlyRequests += 1
+            }
+            return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", until: until))
+        }
+        if options.rateLimit > 0 {
+            let rate = Double(options.rateLimit)
+            bucket = min(rate, bucket + rate * (now - bucketRefilled).seconds)
+            bucketRefilled = now
+            guard bucket >= 1 else {
+                let wait = Duration.seconds(max(1, ((1 - bucket) / rate).rounded(.up)))
+                return .refused(throttle("TooManyRequests", "Application is over its request rate limit.", until: now + wait))
+            }
+            bucket -= 1
+        }
+        if isPhoto {
+            guard photoInFlight < options.photoConcurrency else {
+                return .refused(throttle("ApplicationThrottled", "Application is over its MailboxConcurrency limit.", until: now + .seconds(1)))
+            }
+            photoInFlight += 1
+            stats.maxPhotoConcurrency = max(stats.maxPhotoConcurrency, photoInFlight)
+        }
+        var fault: SandboxResponse?
+        if options.faultRate > 0, random.unit() < options.faultRate {
+            stats.faultsInjected += 1
+            switch random.next() % 4 {
+            case 0: fault = .graphError(.internalServerError, "generalException", "An internal server error occurred.")
+            case 1:
+                fault = .graphError(.serviceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.", headers: [("Retry-After", "1")])
+                announcePenalty(until: now + .seconds(1))
+            case 2: fault = SandboxResponse(status: .internalServerError, delivery: .drop)
+            default: fault = SandboxResponse(status: .ok, delivery: .truncate)
+            }
+        }
+        return .admitted(photoSlot: isPhoto, fault: fault)
+    }
+
+    func release(photoSlot: Bool) {
+        if photoSlot { photoInFlight -= 1 }
+    }
+
+    /// Counts an answer as sent.
+    func count(_ response: SandboxResponse) -> SandboxResponse {
+        switch response.delivery {
+        case .drop: stats.dropped += 1
+        case .truncate: stats.truncated += 1
+        case .whole: stats.byStatus[String(response.status.code), default: 0] += 1
+        }
+        return response
+    }
+
+    private func throttle(_ code: String, _ message: String, until: ContinuousClock.Instant) -> SandboxResponse {
+        stats.throttled += 1
+        announcePenalty(until: until)
+        let seconds = max(1, Int((until - clock.now).seconds.rounded(.up)))
+        return count(.graphError(.tooManyRequests, code, message, headers: [("Retry-After", String(seconds))]))
+    }
+
+    private func announcePenalty(until: ContinuousClock.Instant) {
+        if let current = penaltyUntil, current >= until { return }
+        penaltyUntil = until
+        penaltyAnnounced = clock.now
+    }
+
+    // MARK: - Directory and photos
+
+    func user(_ key: String) -> Int? { byKey[key.lowercased()] ?? byKey[key] }
+
+    func page(from start: Int, size: Int) -> ArraySlice<User> {
+        stats.listPages += 1
+        return users[min(start, users.count)..<min(start + size, users.count)]
+    }
+
+    func photo(of index: Int) -> StoredPhoto? {
+        if seeded.remove(index) != nil {
+            photos[index] = Self.seedPhoto(index, etag: nextEtag())
+        }
+        return photos[index]
+    }
+
+    func setPhoto(_ index: Int, bytes: Data, side: Int) -> String {
+        let etag = nextEtag()
+        seeded.remove(index)
+        photos[index] = StoredPhoto(bytes: bytes, etag: etag, side: side)
+        stats.uploads += 1
+        return etag
+    }
+
+    func deletePhoto(_ index: Int) -> Bool {
+        stats.deletes += 1
+        let seededRemoved = seeded.remove(index) != nil
+        return photos.removeValue(forKey: index) != nil || seededRemoved
+    }
+
+    func countDownload() { stats.downloads += 1 }
+    func countMetadataRead() { stats.metadataReads += 1 }
+
+    /// A new etag for every upload, even of identical bytes, as Graph does.
+    private func nextEtag() -> String {
+        etagCounter += 1
+        return "\"\(String(format: "%08X", etagCounter))\(String(format: "%08X", random.next() & 0xFFFF_FFFF))\""
+    }
+
+    private static func seedPhoto(_ index: Int, etag: String) -> StoredPhoto {
+        let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index)) ?? Data()
+        return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

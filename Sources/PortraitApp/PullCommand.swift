@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import PortraitCore
+import PortraitEngine
+
+struct PullCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Download every photo of a system into a folder, with a manifest.csv; a re-run fetches only what changed."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "The system to download from.")
+    var from: String
+
+    @Option(name: .long, help: "The folder to download into (created if needed).")
+    var out: String
+
+    func run() async throws {
+        let report: PullEngine.Report
+        do {
+            let config = try common.loadConfig()
+            let source = try config.system(named: from)
+            let bar = ProgressBar()
+            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL) { event in
+                switch event {
+                case .listed(let total): bar.listed(total: total)
+                case .finished(_, let failed): bar.finished(failed: failed)
+                }
+            }
+            bar.end()
+        } catch {
+            throw fail("pull", error, json: common.json)
+        }
+        let status: ExitStatus = report.failed > 0 ? .someFailed : .success
+        if common.json {
+            Terminal.json(PullJSON(report, exitCode: status.rawValue))
+        } else {
+            Terminal.out(String(format: "Pulled from %@ into %@: %d people in %.1f s", report.source, out, report.people, report.seconds))
+            Terminal.out("")
+            Terminal.out(ReportText.table([
+                ["system", "downloaded", "unchanged", "without photo", "failed"],
+                [report.source, "\(report.downloaded)", "\(report.unchanged)", "\(report.withoutPhoto)", "\(report.failed)"],
+            ]).joined(separator: "\n"))
+            ReportText.section("Failed", report.errors).forEach(Terminal.out)
+        }
+        if status != .success { throw CommandExit(status: status) }
+    }
+}
+
+/// The `--json` object of `portrait pull`.
+struct PullJSON: Encodable {
+    var command = "pull"
+    var source: String
+    var downloaded: Int
+    var unchanged: Int
+    var withoutPhoto: Int
+    var failed: Int
+    var errors: [ReportedProblem]
+    var seconds: Double
+    var exitCode: Int32
+
+    init(_ report: PullEngine.Report, exitCode: Int32) {
+        source = report.source
+        downloaded = report.downloaded
+        unchanged = report.unchanged
+        withoutPhoto = report.withoutPhoto
+        failed = report.failed
+        errors = report.errors
+        seconds = (report.seconds * 1000).rounded() / 1000
+        self.exitCode = exitCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, source, downloaded, unchanged, failed, errors, seconds
+        case withoutPhoto = "without_photo"
+        case exitCode = "exit_code"
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import GraphSandbox
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run an emulated Microsoft Graph photo API and Entra ID sign-in on 127.0.0.1, to try Portrait without a tenant.",
+        discussion: """
+            The app's client id is 11111111-2222-4333-8444-555555555555 and its client secret \
+            `sandbox-secret` (not a real secret: the sandbox only listens on this machine). Users are \
+            the same people `portrait samples` makes photos of. GET /_sandbox/stats shows the counters.
+            """
+    )
+
+    @Option(help: "The port to listen on; 0 picks a free one.")
+    var port = 8650
+
+    @Option(help: "How many users the tenant has.")
+    var users = 100
+
+    @Option(help: "The share of users who start with a photo (0 to 1).")
+    var photoFraction = 0.5
+
+    @Option(help: "Milliseconds added to every Graph request.")
+    var latencyMs = 0
+
+    @Option(help: "The share of Graph requests answered with a fault: 500, 503 with Retry-After, a dropped connection, a truncated body (0 to 1).")
+    var faultRate = 0.0
+
+    @Option(help: "Seconds an access token lives.")
+    var tokenTtl = 3600
+
+    @Option(help: "Photo requests one app may have in flight before 429 ApplicationThrottled.")
+    var photoConcurrency = 4
+
+    @Option(help: "Graph requests per second before 429 TooManyRequests; 0 for no limit.")
+    var rateLimit = 0
+
+    @Option(help: "A PEM certificate to register with the app, for certificate sign-in.")
+    var certificate: String?
+
+    @Option(help: "Write the base URL to this file once listening (for scripts).")
+    var readyFile: String?
+
+    func validate() throws {
+        guard (0...1).contains(photoFraction), (0...1).contains(faultRate) else {
+            throw ValidationError("--photo-fraction and --fault-rate are between 0 and 1")
+        }
+        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0 else {
+            throw ValidationError("counts and times must not be negative")
+        }
+    }
+
+    func run() async throws {
+        var options = SandboxOptions()
+        options.port = port
+        options.users = users
+        options.photoFraction = photoFraction
+        options.latency = .milliseconds(latencyMs)
+        options.faultRate = faultRate
+        options.tokenLifetime = tokenTtl
+        options.photoConcurrency = photoConcurrency
+        options.rateLimit = rateLimit
+        if let certificate {
+            guard let pem = try? String(contentsOfFile: certificate, encoding: .utf8) else {
+                throw ValidationError("cannot read --certificate \(certificate)")
+            }
+            options.certificatePEM = pem
+        }
+        let sandbox: GraphSandbox
+        do {
+            sandbox = try await GraphSandbox.start(options)
+        } catch {
+            Terminal.err("error: cannot listen on 127.0.0.1:\(port): \(error)")
+            throw CommandExit(status: .unreachable)
+        }
+        Terminal.err("""
+            Graph sandbox on \(sandbox.baseURL) — \(users) users, tenant \(options.tenant). A system for portrait.toml:
+
+            [systems.m365]
+            type = "graph"
+            tenant = "\(options.tenant)"
+            client_id = "\(options.clientId)"
+            client_secret_env = "PORTRAIT_SANDBOX_SECRET"   # export PORTRAIT_SANDBOX_SECRET=sandbox-secret
+            graph_url = "\(sandbox.baseURL)"
+            login_url = "\(sandbox.baseURL)"
+            match = "mail"
+
+            Stop with Ctrl-C.
+            """)
+        if let readyFile {
+            try Data(sandbox.baseURL.utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic)
+        }
+        await Self.untilTerminated()
+        await sandbox.stop()
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    private static func untilTerminated() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Once(continuation)
+            for signal in [SIGINT, SIGTERM] {
+                Foundation.signal(signal, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+                source.setEventHandler { once.resume() }
+                source.resume()
+                Once.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever signal comes first.
+private final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func resume() {
+        lock.withLock {
+            continuation?.resume()
+            continuation = nil
+        }
+    }
+
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}

@@ -1,0 +1,177 @@
+import Crypto
+import Foundation
+import PortraitCore
+
+/// Downloads every photo of a system into a folder, exactly as the system serves it, with a
+/// `manifest.csv` (person, file, sha256, version). A re-run downloads only photos whose version
+/// changed; the manifest is saved as it goes, so an interrupted pull resumes.
+public struct PullEngine: Sendable {
+    public struct Report: Sendable {
+        public var source: String
+        public var downloaded = 0
+        public var unchanged = 0
+        public var withoutPhoto = 0
+        public var failed = 0
+        public var errors: [ReportedProblem] = []
+        public var seconds: Double = 0
+        public var people: Int { downloaded + unchanged + withoutPhoto + failed }
+    }
+
+    public init() {}
+
+    public func pull(from source: any PhotoSystem, into folder: URL, progress: @escaping @Sendable (PushProgress) -> Void = { _ in }) async throws -> Report {
+        let started = Date()
+        try await source.check()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw SystemError(.misconfigured, "cannot create the folder \(folder.path): \(error.localizedDescription)")
+        }
+        let manifest = try Manifest(folder: folder)
+        var report = Report(source: source.name)
+        let width = max(4, source.capabilities.concurrency * 2)
+        var listed = 0
+        try await withThrowingTaskGroup(of: (Outcome, String).self) { group in
+            var inFlight = 0
+            func collect(_ result: (Outcome, String)) {
+                switch result.0 {
+                case .downloaded: report.downloaded += 1
+                case .unchanged: report.unchanged += 1
+                case .withoutPhoto: report.withoutPhoto += 1
+                case .failed(let message):
+                    report.failed += 1
+                    report.errors.append(ReportedProblem(person: result.1, system: source.name, message: message))
+                }
+                if case .failed = result.0 { progress(.finished(person: result.1, failed: true)) } else { progress(.finished(person: result.1, failed: false)) }
+            }
+            for try await page in source.listPeople() {
+                listed += page.accounts.count
+                progress(.listed(total: listed))
+                for account in page.accounts {
+                    if inFlight >= width, let result = try await group.next() {
+                        collect(result)
+                        inFlight -= 1
+                    }
+                    group.addTask { (await self.pullOne(account, from: source, manifest: manifest), account.label) }
+                    inFlight += 1
+                }
+            }
+            for try await result in group { collect(result) }
+        }
+        try await manifest.save()
+        report.errors.sort { $0.person < $1.person }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    enum Outcome: Sendable {
+        case downloaded, unchanged, withoutPhoto
+        case failed(String)
+    }
+
+    private func pullOne(_ account: Account, from source: any PhotoSystem, manifest: Manifest) async -> Outcome {
+        let person = account.label
+        guard let file = Manifest.fileName(for: person) else {
+            return .failed("\(person) cannot be a file name")
+        }
+        do {
+            // The version first, when it is cheap, so an unchanged photo is not downloaded.
+            var version: String?
+            switch account.photo {
+            case .absent:
+                await manifest.remove(person)
+                return .withoutPhoto
+            case .present(let listed):
+                version = listed
+            case .unknown:
+                if let reader = source as? any PhotoVersionReading {
+                    guard let current = try await reader.photoVersion(of: account) else {
+                        await manifest.remove(person)
+                        return .withoutPhoto
+                    }
+                    version = current
+                }
+            }
+            if let version, await manifest.isCurrent(person, version: version) {
+                return .unchanged
+            }
+            guard let photo = try await source.readPhoto(of: account) else {
+                await manifest.remove(person)
+                return .withoutPhoto
+            }
+            let digest = SHA256.hash(data: photo.bytes).map { String(format: "%02x", $0) }.joined()
+            try photo.bytes.write(to: manifest.folder.appendingPathComponent(file), options: .atomic)
+            try await manifest.record(Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version ?? ""))
+            return .downloaded
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}
+
+/// `manifest.csv` of a pull folder, kept in memory and saved atomically every few changes.
+actor Manifest {
+    struct Entry: Sendable {
+        var person: String
+        var file: String
+        var sha256: String
+        var version: String
+    }
+
+    nonisolated let folder: URL
+    private var entries: [String: Entry] = [:]
+    private var unsaved = 0
+    private static let saveEvery = 25
+
+    init(folder: URL) throws {
+        self.folder = folder
+        let url = folder.appendingPathComponent("manifest.csv")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        for record in CSVTable(text: text).records where record.fields.count == 4 {
+            let fields = record.fields
+            entries[fields[0]] = Entry(person: fields[0], file: fields[1], sha256: fields[2], version: fields[3])
+        }
+    }
+
+    /// `<mail or upn>.jpg`, or nil for a name that is not safe as one file name.
+    static func fileName(for person: String) -> String? {
+        guard !person.isEmpty, !person.contains("/"), !person.hasPrefix("."), !person.contains(",") else { return nil }
+        return "\(person).jpg"
+    }
+
+    func isCurrent(_ person: String, version: String) -> Bool {
+        guard let entry = entries[person], entry.version == version else { return false }
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.file).path)
+    }
+
+    func record(_ entry: Entry) async throws {
+        entries[entry.person] = entry
+        try await changed()
+    }
+
+    /// The person has no photo any more: the folder mirrors that.
+    func remove(_ person: String) {
+        guard let entry = entries.removeValue(forKey: person) else { return }
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent(entry.file))
+        unsaved += 1
+    }
+
+    func save() throws {
+        var text = "person,file,sha256,version\n"
+        for entry in entries.values.sorted(by: { $0.person < $1.person }) {
+            text += "\(entry.person),\(entry.file),\(entry.sha256),\(Self.quote(entry.version))\n"
+        }
+        try Data(text.utf8).write(to: folder.appendingPathComponent("manifest.csv"), options: .atomic)
+        unsaved = 0
+    }
+
+    private func changed() async throws {
+        unsaved += 1
+        if unsaved >= Self.saveEvery { try save() }
+    }
+
+    /// Versions such as Graph's etags carry quotes: CSV-quote them.
+    private static func quote(_ value: String) -> String {
+        value.contains(where: { $0 == "\"" || $0 == "," }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+    }
+}
