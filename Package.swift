@@ -110,6 +110,13 @@ let package = Package(
         ),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
         // Runs the built `portrait` executable as a user would.
-        .testTarget(name: "PortraitCLITests", dependencies: ["portrait", "PortraitImaging"]),
+        .testTarget(
+            name: "PortraitCLITests",
+            dependencies: [
+                "portrait", "PortraitCore", "PortraitImaging", "GraphSandbox",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
     ]
 )

@@ -44,8 +44,10 @@ struct PersonJob: Sendable {
                 outcomes.append(ItemOutcome(person: person, system: index.target.name, action: .failed, message: error.message))
             case .success(let targetAccount):
                 do {
-                    pending.append(Pending(index: index, account: targetAccount, written: index.written[targetAccount.id],
-                                           remoteVersion: try await remoteVersion(of: targetAccount, in: index.target)))
+                    // The target's version matters only to compare with a write of ours.
+                    let written = index.written[targetAccount.id]
+                    let remote = written == nil ? nil : try await remoteVersion(of: targetAccount, in: index.target)
+                    pending.append(Pending(index: index, account: targetAccount, written: written, remoteVersion: remote))
                 } catch {
                     outcomes.append(failure(person, index.target.name, error))
                 }

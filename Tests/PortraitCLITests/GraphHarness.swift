@@ -1,0 +1,91 @@
+import CryptoExtras
+import Foundation
+import GraphSandbox
+import PortraitCore
+import Testing
+import X509
+
+/// A workspace whose photographer's folder maps to the sandbox tenant's people, with the tenant
+/// configured as target `m365`.
+extension Workspace {
+    static let secretVariable = "PORTRAIT_TEST_GRAPH_SECRET"
+
+    /// `people` photos named for the sandbox's first users; `credential` is the TOML for it.
+    func graphSetup(sandbox: GraphSandbox, people: Int, credential: String? = nil, tenant: String = "contoso.test", extra: String = "") throws {
+        var csv = "path,mail\n"
+        for index in 0..<people {
+            try portrait("photos/IMG_\(index).jpg", seed: index)
+            csv += "IMG_\(index).jpg,\(SamplePeople.mail(index, domain: sandbox.options.mailDomain))\n"
+        }
+        try write("photos/map.csv", csv)
+        try write("portrait.toml", """
+            [systems.hr]
+            type = "folder"
+            path = "photos"
+            csv = "photos/map.csv"
+
+            [systems.m365]
+            type = "graph"
+            tenant = "\(tenant)"
+            client_id = "\(sandbox.options.clientId)"
+            \(credential ?? "client_secret_env = \"\(Self.secretVariable)\"")
+            graph_url = "\(sandbox.baseURL)"
+            login_url = "\(sandbox.baseURL)"
+            match = "mail"
+            \(extra)
+            """)
+    }
+
+    func graphPush(_ extra: String...) throws -> CLI.Result {
+        try cli.run(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"] + extra,
+                    environment: [Self.secretVariable: "sandbox-secret"])
+    }
+
+    func graphPull(into folder: String = "pulled") throws -> CLI.Result {
+        try cli.run(["pull", "--config", "portrait.toml", "--from", "m365", "--out", folder, "--json"],
+                    environment: [Self.secretVariable: "sandbox-secret"])
+    }
+}
+
+/// Starts a sandbox for one test and stops it afterwards, even when the test fails.
+func withSandbox<T>(_ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (GraphSandbox) async throws -> T) async throws -> T {
+    var options = SandboxOptions()
+    options.users = 40
+    options.photoFraction = 0
+    configure(&options)
+    let sandbox = try await GraphSandbox.start(options)
+    do {
+        let result = try await body(sandbox)
+        await sandbox.stop()
+        return result
+    } catch {
+        await sandbox.stop()
+        throw error
+    }
+}
+
+/// A self-signed certificate and its key, as an admin would register with an app.
+struct TestCertificate {
+    let certificatePEM: String
+    let privateKeyPEM: String
+
+    init() throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = try DistinguishedName { CommonName("portrait-test") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: Date().addingTimeInterval(-60), notValidAfter: Date().addingTimeInterval(3600),
+            issuer: name, subject: name, signatureAlgorithm: .sha256WithRSAEncryption,
+            extensions: Certificate.Extensions {}, issuerPrivateKey: .init(key))
+        certificatePEM = try certificate.serializeAsPEM().pemString
+        privateKeyPEM = key.pemRepresentation
+    }
+
+    /// Writes both into the workspace (the key readable by its owner only) and returns the TOML.
+    func install(in work: Workspace, algorithm: String = "PS256") throws -> String {
+        try work.write("app.crt", certificatePEM)
+        try work.write("app.key", privateKeyPEM)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: work.path("app.key").path)
+        return "certificate_file = \"app.crt\"\nprivate_key_file = \"app.key\"\nassertion_alg = \"\(algorithm)\""
+    }
+}
