@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "portrait-bench",
             dependencies: [
-                "PortraitApp", "PortraitImaging",
+                "PortraitApp", "PortraitCore", "PortraitImaging", "GraphSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import GraphSandbox
+import PortraitCore
+
+/// `make bench-graph`: `portrait push` and `pull` against the Graph sandbox at its throttle
+/// limit, compared with the bound the limit sets (requests × latency ÷ concurrency); then the
+/// same push with faults injected, and memory with a large tenant.
+struct GraphBenchmark: ParsableArguments {
+    @Option(help: "Users in the tenant.")
+    var users = 2_000
+
+    @Option(help: "Photos to push.")
+    var photos = 1_000
+
+    @Option(help: "Milliseconds the sandbox adds to every request.")
+    var latencyMs = 50
+
+    @Option(help: "Photo requests the sandbox allows at once.")
+    var concurrency = 4
+
+    @Option(help: "The fault rate of the fault run.")
+    var faultRate = 0.1
+
+    @Option(help: "Users in the tenant of the memory run.")
+    var memoryUsers = 10_000
+
+    @Option(help: "Where generated photos and outputs are kept between runs.")
+    var work = ".build/bench"
+
+    static let secretVariable = "PORTRAIT_BENCH_SECRET"
+
+    struct Row {
+        var name: String
+        var seconds: Double
+        var requests: Int
+        var bound: Double
+        var early: Int
+        var peakMB: Double
+        var note: String
+    }
+
+    func measure() async throws {
+        let root = URL(fileURLWithPath: work).standardizedFileURL
+        let photoFolder = root.appendingPathComponent("photos-640x800")
+        try PhotoSet.generate(count: photos, width: 640, height: 800, into: photoFolder)
+        var rows: [Row] = []
+
+        // 1. At the limit: push, then pull everything.
+        try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0) { sandbox in
+            let run = try prepare(root.appendingPathComponent("graph-run"), sandbox: sandbox, photoFolder: photoFolder)
+            rows.append(try measured("push \(photos) photos", sandbox: sandbox) {
+                try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
+            })
+            rows.append(try measured("pull \(users) users", sandbox: sandbox) {
+                try portrait(["pull", "--config", run.config, "--from", "m365", "--out", run.folder + "/pulled", "--json"], expect: 0)
+            })
+        }
+
+        // 2. The same push with faults: nothing may be lost.
+        try await withSandbox(users: users, latency: latencyMs, faults: faultRate, photoFraction: 0) { sandbox in
+            let run = try prepare(root.appendingPathComponent("graph-faults"), sandbox: sandbox, photoFolder: photoFolder)
+            var row = try measured("push \(photos), \(Int(faultRate * 100))% faults", sandbox: sandbox) {
+                try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: nil)
+            }
+            var stored = 0
+            for index in 0..<photos where await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
+                stored += 1
+            }
+            let stats = await sandbox.stats()
+            row.note = "\(photos - stored) lost, \(stats.faultsInjected) faults"
+            rows.append(row)
+        }
+
+        // 3. Memory with a large tenant (no latency: memory, not time, is measured here).
+        try await withSandbox(users: memoryUsers, latency: 0, faults: 0, photoFraction: 0.1) { sandbox in
+            let run = try prepare(root.appendingPathComponent("graph-memory"), sandbox: sandbox, photoFolder: photoFolder)
+            var push = try measured("push \(photos), \(memoryUsers) users", sandbox: sandbox) {
+                try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
+            }
+            push.bound = 0
+            rows.append(push)
+            var pull = try measured("pull \(memoryUsers) users", sandbox: sandbox) {
+                try portrait(["pull", "--config", run.config, "--from", "m365", "--out", run.folder + "/pulled", "--json"], expect: 0)
+            }
+            pull.bound = 0
+            rows.append(pull)
+        }
+
+        print("")
+        print("run                              seconds  requests  bound s  of bound  early  peak RSS  notes")
+        for row in rows {
+            let share = row.bound > 0 ? String(format: "%7.0f%%", 100 * row.bound / row.seconds) : "       -"
+            let bound = row.bound > 0 ? String(format: "%7.2f", row.bound) : "      -"
+            print(String(format: "%-32@ %7.2f  %8d  %@  %@  %5d  %5.1f MB  %@",
+                         row.name as NSString, row.seconds, row.requests, bound, share, row.early, row.peakMB, row.note as NSString))
+        }
+        print("\nbound = requests × \(latencyMs) ms ÷ \(concurrency) (the sandbox's photo concurrency limit); goal: ≥ 90% of the bound, 0 early, 0 lost, < 150 MB with \(memoryUsers) users.")
+    }
+
+    private func withSandbox(users: Int, latency: Int, faults: Double, photoFraction: Double, _ body: (GraphSandbox) async throws -> Void) async throws {
+        var options = SandboxOptions()
+        options.users = users
+        options.latency = .milliseconds(latency)
+        options.faultRate = faults
+        options.photoFraction = photoFraction
+        options.photoConcurrency = concurrency
+        let sandbox = try await GraphSandbox.start(options)
+        do {
+            try await body(sandbox)
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+        await sandbox.stop()
+    }
+
+    /// A fresh folder with a CSV mapping the photos to the tenant's first users, and a config.
+    private func prepare(_ folder: URL, sandbox: GraphSandbox, photoFolder: URL) throws -> (config: String, folder: String) {
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var csv = "path,mail\n"
+        for index in 0..<photos {
+            csv += "\(photoFolder.appendingPathComponent(PhotoSet.fileName(index)).path),\(SamplePeople.mail(index, domain: "example.com"))\n"
+        }
+        try Data(csv.utf8).write(to: folder.appendingPathComponent("map.csv"))
+        try Data("""
+            [systems.photographer]
+            type = "folder"
+            path = "\(photoFolder.path)"
+            csv = "map.csv"
+
+            [systems.m365]
+            type = "graph"
+            tenant = "\(sandbox.options.tenant)"
+            client_id = "\(sandbox.options.clientId)"
+            client_secret_env = "\(Self.secretVariable)"
+            graph_url = "\(sandbox.baseURL)"
+            login_url = "\(sandbox.baseURL)"
+            match = "mail"
+            """.utf8).write(to: folder.appendingPathComponent("portrait.toml"))
+        return (folder.appendingPathComponent("portrait.toml").path, folder.path)
+    }
+
+    /// Runs `body` and reads what it cost from the sandbox's counters.
+    private func measured(_ name: String, sandbox: GraphSandbox, _ body: () throws -> Child.Measurement) async throws -> Row {
+        let before = await sandbox.stats()
+        FileHandle.standardError.write(Data("\(name)…\n".utf8))
+        let result = try body()
+        let after = await sandbox.stats()
+        let requests = after.requests - before.requests
+        return Row(name: name, seconds: result.seconds, requests: requests,
+                   bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
+                   early: after.earlyRequests - before.earlyRequests, peakMB: result.peakMB, note: "")
+    }
+
+    private func portrait(_ arguments: [String], expect status: Int32?) throws -> Child.Measurement {
+        let result = try Child.run(Child.benchmarkExecutable, [Child.portraitCommand] + arguments,
+                                   environment: [Self.secretVariable: "sandbox-secret"])
+        if let status, result.status != status {
+            throw ValidationError("portrait \(arguments.first ?? "") exited \(result.status): \(String(decoding: result.stdout, as: UTF8.self))")
+        }
+        return result
+    }
+}
