@@ -108,6 +108,7 @@ let package = Package(
             name: "PortraitStoreTests",
             dependencies: ["PortraitStore", "PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "PortraitHTTPTests", dependencies: ["PortraitHTTP", "PortraitCore"]),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(

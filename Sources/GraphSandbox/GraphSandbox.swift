@@ -95,7 +95,7 @@ struct SandboxRouter: Sendable {
                     response = fault
                 }
             }
-            await state.release(photoSlot: photoSlot)
+            await state.release(photoSlot: photoSlot, answer: response)
             return await state.count(response)
         }
     }

@@ -20,6 +20,8 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     public var expiredTokenRejections = 0
     /// The most photo requests one app had in flight at once.
     public var maxPhotoConcurrency = 0
+    /// Graph requests being answered right now.
+    public var inFlight = 0
 
     enum CodingKeys: String, CodingKey {
         case requests, throttled, dropped, truncated, uploads, downloads, deletes
@@ -32,5 +34,6 @@ public struct SandboxStats: Sendable, Codable, Equatable {
         case tokensIssued = "tokens_issued"
         case expiredTokenRejections = "expired_token_rejections"
         case maxPhotoConcurrency = "max_photo_concurrency"
+        case inFlight = "in_flight"
     }
 }

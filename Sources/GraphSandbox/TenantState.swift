@@ -121,16 +121,23 @@ actor TenantState {
             case 0: fault = .graphError(.internalServerError, "generalException", "An internal server error occurred.")
             case 1:
                 fault = .graphError(.serviceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.", headers: [("Retry-After", "1")])
-                announcePenalty(until: now + .seconds(1))
             case 2: fault = SandboxResponse(status: .internalServerError, delivery: .drop)
             default: fault = SandboxResponse(status: .ok, delivery: .truncate)
             }
         }
+        stats.inFlight += 1
         return .admitted(photoSlot: isPhoto, fault: fault)
     }
 
-    func release(photoSlot: Bool) {
+    /// Ends an admitted request whose answer is about to be sent. A Retry-After in it starts a
+    /// penalty now, when the client can first know of it.
+    func release(photoSlot: Bool, answer: SandboxResponse) {
+        stats.inFlight -= 1
         if photoSlot { photoInFlight -= 1 }
+        if answer.status == .serviceUnavailable, case .whole = answer.delivery,
+           let seconds = answer.headers.first(where: { $0.0 == "Retry-After" }).flatMap({ Int($0.1) }) {
+            announcePenalty(until: clock.now + .seconds(seconds))
+        }
     }
 
     /// Counts an answer as sent.

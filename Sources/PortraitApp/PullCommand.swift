@@ -23,12 +23,7 @@ struct PullCommand: AsyncParsableCommand {
             let config = try common.loadConfig()
             let source = try config.system(named: from)
             let bar = ProgressBar()
-            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL) { event in
-                switch event {
-                case .listed(let total): bar.listed(total: total)
-                case .finished(_, let failed): bar.finished(failed: failed)
-                }
-            }
+            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL, progress: bar.update)
             bar.end()
         } catch {
             throw fail("pull", error, json: common.json)

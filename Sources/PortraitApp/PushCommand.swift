@@ -40,13 +40,7 @@ struct PushCommand: AsyncParsableCommand {
                 : try Store(path: config.storePath.path)
             let bar = ProgressBar()
             report = try await PushEngine(store: store).push(
-                from: source, to: targets, options: .init(dryRun: dryRun, force: force)
-            ) { event in
-                switch event {
-                case .listed(let total): bar.listed(total: total)
-                case .finished(_, let failed): bar.finished(failed: failed)
-                }
-            }
+                from: source, to: targets, options: .init(dryRun: dryRun, force: force), progress: bar.update)
             bar.end()
         } catch let error as ValidationError {
             throw error

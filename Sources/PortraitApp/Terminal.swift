@@ -1,4 +1,5 @@
 import Foundation
+import PortraitEngine
 
 /// Where output goes: results on stdout, everything else (progress, logs, errors) on stderr.
 enum Terminal {
@@ -35,15 +36,16 @@ final class ProgressBar: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    func listed(total: Int) {
-        lock.withLock { self.total = total }
-        draw(force: false)
-    }
-
-    func finished(failed: Bool) {
+    /// Takes the engines' progress events.
+    func update(_ event: PushProgress) {
         lock.withLock {
-            done += 1
-            if failed { self.failed += 1 }
+            switch event {
+            case .listed(let total):
+                self.total = total
+            case .finished(_, let failed):
+                done += 1
+                if failed { self.failed += 1 }
+            }
         }
         draw(force: false)
     }

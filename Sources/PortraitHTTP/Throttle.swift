@@ -4,8 +4,8 @@ import Foundation
 /// in flight, and until when none may start at all.
 ///
 /// Concurrency adapts without tuning (additive increase, multiplicative decrease): it starts low,
-/// grows by one after each run of healthy responses as long as the previous step was used, and
-/// halves on a throttling response. A `Retry-After` pauses the whole scope: no request, new or
+/// grows by one after each limit's worth of healthy responses, never past what the service is
+/// known to take, and halves on a throttling response. A `Retry-After` pauses the whole scope: no request, new or
 /// retried, starts before it has passed.
 public actor Throttle {
     public struct Snapshot: Sendable {
@@ -62,8 +62,6 @@ public actor Throttle {
         switch outcome {
         case .healthy:
             healthyInARow += 1
-            // Grow only when the current limit is actually being used, one step per limit's worth
-            // of healthy answers.
             if healthyInARow >= Int(limit), Int(limit) < maximum {
                 limit += 1
                 healthyInARow = 0

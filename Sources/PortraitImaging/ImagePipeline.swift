@@ -33,7 +33,7 @@ public struct ImagePipeline: Sendable {
     public init() { Vips.ready }
 
     public func render(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
-        let neededSide = profiles.map(\.side).max() ?? PerceptualHash.side
+        let neededSide = profiles.map(\.side).max() ?? PerceptualHash.grid
         let (base, width, height) = try decode(photo, shortSide: neededSide)
         do {
             var squares: [CropMode: VipsImageRef] = [:]
@@ -55,7 +55,7 @@ public struct ImagePipeline: Sendable {
 
     /// The perceptual hash of a photo as another system stores it, to compare with ours.
     public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
-        let (base, _, _) = try decode(photo, shortSide: PerceptualHash.side * 8)
+        let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
         do {
             return try PerceptualHash(of: try Self.square(base, crop: .centre))
         } catch let failure as VipsFailure {

@@ -1,15 +1,16 @@
 import CVips
 import CVipsShim
+import Foundation
 
-/// A 64-bit difference hash (dHash) of a photo's centre square: stable when another system
+/// A 64-bit perceptual hash (pHash) of a photo's centre square: stable when another system
 /// re-encodes, recompresses or resizes the photo, different for a different portrait.
 public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
     public var value: UInt64
 
     /// Hashes within this many differing bits are taken to be the same portrait.
     public static let sameImageDistance = 6
-    /// The smallest square the hash is computed from.
-    static let side = 9
+    /// The grid the hash is computed from.
+    static let grid = 32
 
     public init(value: UInt64) { self.value = value }
 
@@ -28,23 +29,44 @@ public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
 
     public func isSameImage(as other: PerceptualHash) -> Bool { distance(to: other) <= Self.sameImageDistance }
 
-    /// Grey 9×8 thumbnail; each bit says whether a pixel is brighter than its right neighbour.
+    /// pHash: the low frequencies of a grey 32×32 copy (a DCT), each bit saying whether a
+    /// coefficient is above their median. Recompression and resizing change fine detail, not
+    /// these, where a pixel-difference hash flips bits in flat areas.
     init(of square: VipsImageRef) throws {
+        let n = Self.grid
         let grey = try square.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
-        let small = try grey.apply { pv_resize($0, $1, 9.0 / Double(grey.width), 8.0 / Double(grey.height)) }
+        let small = try grey.apply { pv_resize($0, $1, Double(n) / Double(grey.width), Double(n) / Double(grey.height)) }
+        guard small.width >= n, small.height >= n else { throw VipsFailure(message: "image too small to hash") }
         let pixels = try small.pixels()
-        let width = small.width
-        guard width >= 9, small.height >= 8, small.bands >= 1 else {
-            throw VipsFailure(message: "image too small to hash")
-        }
         let bands = small.bands
-        var value: UInt64 = 0
-        for y in 0..<8 {
-            for x in 0..<8 {
-                let left = pixels[(y * width + x) * bands]
-                let right = pixels[(y * width + x + 1) * bands]
-                value = (value << 1) | (left > right ? 1 : 0)
+        var samples = [Double](repeating: 0, count: n * n)
+        for y in 0..<n {
+            for x in 0..<n {
+                samples[y * n + x] = Double(pixels[(y * small.width + x) * bands])
             }
+        }
+        // cos((2i + 1)uπ / 2n) for the 8 lowest frequencies.
+        let basis = (0..<8).map { u in (0..<n).map { i in cos(Double((2 * i + 1) * u) * Double.pi / Double(2 * n)) } }
+        var coefficients = [Double](repeating: 0, count: 64)
+        for v in 0..<8 {
+            // Rows first, then columns: 8·n·n + 8·8·n multiplications instead of 64·n·n.
+            var rows = [Double](repeating: 0, count: n)
+            for y in 0..<n {
+                var sum = 0.0
+                for x in 0..<n { sum += samples[y * n + x] * basis[v][x] }
+                rows[y] = sum
+            }
+            for u in 0..<8 {
+                var sum = 0.0
+                for y in 0..<n { sum += rows[y] * basis[u][y] }
+                coefficients[u * 8 + v] = sum
+            }
+        }
+        // The first coefficient is the mean brightness: it says nothing about the picture.
+        let median = coefficients.dropFirst().sorted()[31]
+        var value: UInt64 = 0
+        for coefficient in coefficients {
+            value = (value << 1) | (coefficient > median ? 1 : 0)
         }
         self.value = value
     }

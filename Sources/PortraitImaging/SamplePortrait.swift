@@ -9,13 +9,18 @@ public enum SamplePortrait {
         var generator = SeededRandom(seed: UInt64(truncatingIfNeeded: seed))
         func unit() -> Double { generator.unit() }
         let background = (unit(), unit(), unit())
+        let backgroundFar = (unit(), unit(), unit())
+        // The backdrop's light comes from a different side for every sitting.
+        let angle = unit() * 2 * Double.pi
+        let (lightX, lightY) = (cos(angle), sin(angle))
         let skin = (0.55 + 0.4 * unit(), 0.4 + 0.35 * unit(), 0.3 + 0.3 * unit())
         let hair = (0.4 * unit(), 0.3 * unit(), 0.25 * unit())
         let shirt = (unit(), unit(), unit())
-        let headX = 0.5 + 0.08 * (unit() - 0.5)
-        let headY = 0.38 + 0.06 * (unit() - 0.5)
-        let headRX = 0.17 + 0.04 * unit()
-        let headRY = 0.21 + 0.04 * unit()
+        let headX = 0.5 + 0.24 * (unit() - 0.5)
+        let headY = 0.38 + 0.12 * (unit() - 0.5)
+        let headRX = 0.13 + 0.09 * unit()
+        let headRY = 0.17 + 0.09 * unit()
+        let shoulders = 0.3 + 0.2 * unit()
         let w = Double(width)
         let h = Double(height)
 
@@ -39,11 +44,13 @@ public enum SamplePortrait {
                 } else if inEllipse(x, y, headX, headY + headRY * 0.5, headRX * 0.4, headRY * 0.08) {
                     colour = (0.6, 0.2, 0.25)
                 }
-            } else if inEllipse(x, y, headX, 1.05, 0.42, 0.42) {
+            } else if inEllipse(x, y, headX, 1.05, shoulders, 0.42) {
                 colour = shirt
             } else {
-                let shade = 0.75 + 0.25 * (1 - y)
-                colour = (background.0 * shade, background.1 * shade, background.2 * shade)
+                let t = max(0, min(1, 0.5 + 0.7 * ((x - 0.5) * lightX + (y - 0.5) * lightY)))
+                colour = (background.0 * (1 - t) + backgroundFar.0 * t,
+                          background.1 * (1 - t) + backgroundFar.1 * t,
+                          background.2 * (1 - t) + backgroundFar.2 * t)
             }
             let grain = Double(Int(hashNoise(px, py, seed) % 17) - 8) / 255
             return (channel(colour.0 + grain), channel(colour.1 + grain), channel(colour.2 + grain))

@@ -49,10 +49,10 @@ struct GraphBenchmark: ParsableArguments {
         // 1. At the limit: push, then pull everything.
         try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0) { sandbox in
             let run = try prepare(root.appendingPathComponent("graph-run"), sandbox: sandbox, photoFolder: photoFolder)
-            rows.append(try measured("push \(photos) photos", sandbox: sandbox) {
+            rows.append(try await measured("push \(photos) photos", sandbox: sandbox) {
                 try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
             })
-            rows.append(try measured("pull \(users) users", sandbox: sandbox) {
+            rows.append(try await measured("pull \(users) users", sandbox: sandbox) {
                 try portrait(["pull", "--config", run.config, "--from", "m365", "--out", run.folder + "/pulled", "--json"], expect: 0)
             })
         }
@@ -60,7 +60,7 @@ struct GraphBenchmark: ParsableArguments {
         // 2. The same push with faults: nothing may be lost.
         try await withSandbox(users: users, latency: latencyMs, faults: faultRate, photoFraction: 0) { sandbox in
             let run = try prepare(root.appendingPathComponent("graph-faults"), sandbox: sandbox, photoFolder: photoFolder)
-            var row = try measured("push \(photos), \(Int(faultRate * 100))% faults", sandbox: sandbox) {
+            var row = try await measured("push \(photos), \(Int(faultRate * 100))% faults", sandbox: sandbox) {
                 try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: nil)
             }
             var stored = 0
@@ -75,12 +75,12 @@ struct GraphBenchmark: ParsableArguments {
         // 3. Memory with a large tenant (no latency: memory, not time, is measured here).
         try await withSandbox(users: memoryUsers, latency: 0, faults: 0, photoFraction: 0.1) { sandbox in
             let run = try prepare(root.appendingPathComponent("graph-memory"), sandbox: sandbox, photoFolder: photoFolder)
-            var push = try measured("push \(photos), \(memoryUsers) users", sandbox: sandbox) {
+            var push = try await measured("push \(photos), \(memoryUsers) users", sandbox: sandbox) {
                 try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
             }
             push.bound = 0
             rows.append(push)
-            var pull = try measured("pull \(memoryUsers) users", sandbox: sandbox) {
+            var pull = try await measured("pull \(memoryUsers) users", sandbox: sandbox) {
                 try portrait(["pull", "--config", run.config, "--from", "m365", "--out", run.folder + "/pulled", "--json"], expect: 0)
             }
             pull.bound = 0

@@ -88,19 +88,27 @@ final class Workspace {
         try write(relative, try SamplePortrait.bitmap(seed: seed, width: 300, height: 400).encoded(as: .jpeg(quality: 90, orientation: nil)))
     }
 
-    /// The standard set-up: a photographer's folder mapped by CSV, a 648 folder and a 96 ≤ 10 KB folder.
-    func standard(people: Int) throws {
+    /// A photographer's folder: `people` portraits mapped by CSV to `mail(index)`; returns its TOML.
+    func photographer(people: Int, mail: (Int) -> String) throws -> String {
         var csv = "path,mail\n"
         for index in 0..<people {
             try portrait("photos/IMG_\(index).jpg", seed: index)
-            csv += "IMG_\(index).jpg,person\(index)@example.org\n"
+            csv += "IMG_\(index).jpg,\(mail(index))\n"
         }
         try write("photos/map.csv", csv)
-        try write("portrait.toml", """
+        return """
             [systems.hr]
             type = "folder"
             path = "photos"
             csv = "photos/map.csv"
+            """
+    }
+
+    /// The standard set-up: a photographer's folder mapped by CSV, a 648 folder and a 96 ≤ 10 KB folder.
+    func standard(people: Int) throws {
+        let source = try photographer(people: people) { "person\($0)@example.org" }
+        try write("portrait.toml", """
+            \(source)
 
             [systems.large]
             type = "folder"

@@ -11,18 +11,10 @@ extension Workspace {
     static let secretVariable = "PORTRAIT_TEST_GRAPH_SECRET"
 
     /// `people` photos named for the sandbox's first users; `credential` is the TOML for it.
-    func graphSetup(sandbox: GraphSandbox, people: Int, credential: String? = nil, tenant: String = "contoso.test", extra: String = "") throws {
-        var csv = "path,mail\n"
-        for index in 0..<people {
-            try portrait("photos/IMG_\(index).jpg", seed: index)
-            csv += "IMG_\(index).jpg,\(SamplePeople.mail(index, domain: sandbox.options.mailDomain))\n"
-        }
-        try write("photos/map.csv", csv)
+    func graphSetup(sandbox: GraphSandbox, people: Int, credential: String? = nil, tenant: String = "contoso.test") throws {
+        let source = try photographer(people: people) { SamplePeople.mail($0, domain: sandbox.options.mailDomain) }
         try write("portrait.toml", """
-            [systems.hr]
-            type = "folder"
-            path = "photos"
-            csv = "photos/map.csv"
+            \(source)
 
             [systems.m365]
             type = "graph"
@@ -32,7 +24,6 @@ extension Workspace {
             graph_url = "\(sandbox.baseURL)"
             login_url = "\(sandbox.baseURL)"
             match = "mail"
-            \(extra)
             """)
     }
 

@@ -1,0 +1,127 @@
+import PortraitCore
+import PortraitHTTP
+import Testing
+
+@Suite struct ThrottleTests {
+    @Test func neverAdmitsMoreThanTheLimit() async {
+        let throttle = Throttle(start: 2, maximum: 4)
+        await throttle.begin()
+        await throttle.begin()
+        #expect(await throttle.snapshot.inFlight == 2)
+        let third = Task { await throttle.begin() }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(await throttle.snapshot.inFlight == 2, "the third waits for a slot")
+        await throttle.finish(.healthy)
+        await third.value
+        #expect(await throttle.snapshot.inFlight == 2)
+    }
+
+    @Test func growsWhileHealthyUpToTheMaximumAndHalvesWhenThrottled() async {
+        let throttle = Throttle(start: 1, maximum: 4)
+        for _ in 0..<20 {
+            await throttle.begin()
+            await throttle.finish(.healthy)
+        }
+        #expect(await throttle.snapshot.limit == 4)
+        await throttle.begin()
+        await throttle.finish(.throttled(retryAfter: nil))
+        #expect(await throttle.snapshot.limit == 2)
+        await throttle.begin()
+        await throttle.finish(.throttled(retryAfter: nil))
+        await throttle.begin()
+        await throttle.finish(.throttled(retryAfter: nil))
+        #expect(await throttle.snapshot.limit == 1, "never below one")
+    }
+
+    @Test func retryAfterPausesEveryRequestOfTheScope() async {
+        let throttle = Throttle(start: 4, maximum: 4)
+        await throttle.begin()
+        await throttle.finish(.throttled(retryAfter: .milliseconds(300)))
+        let clock = ContinuousClock()
+        let started = clock.now
+        // Several requests at once: none may start before the pause is over.
+        await withTaskGroup(of: Duration.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    await throttle.begin()
+                    let waited = clock.now - started
+                    await throttle.finish(.healthy)
+                    return waited
+                }
+            }
+            for await waited in group {
+                #expect(waited >= .milliseconds(290))
+            }
+        }
+    }
+
+    @Test func failuresSayNothingAboutLoad() async {
+        let throttle = Throttle(start: 2, maximum: 4)
+        await throttle.begin()
+        await throttle.finish(.failed)
+        #expect(await throttle.snapshot.limit == 2)
+        #expect(await throttle.snapshot.pausedFor == nil)
+    }
+}
+
+@Suite struct TokenCacheTests {
+    actor Counter {
+        var value = 0
+        func next() -> Int {
+            value += 1
+            return value
+        }
+    }
+
+    @Test func concurrentCallersShareOneFetch() async throws {
+        let counter = Counter()
+        let cache = TokenCache {
+            let n = await counter.next()
+            try await Task.sleep(for: .milliseconds(50))
+            return (Secret("token-\(n)"), .seconds(3600))
+        }
+        let tokens = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<10 { group.addTask { try await cache.token().reveal() } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(tokens == ["token-1"])
+        #expect(await counter.value == 1)
+    }
+
+    @Test func refreshesBeforeItRunsOut() async throws {
+        let counter = Counter()
+        let cache = TokenCache {
+            (Secret("token-\(await counter.next())"), .milliseconds(400))
+        }
+        #expect(try await cache.token().reveal() == "token-1")
+        #expect(try await cache.token().reveal() == "token-1")
+        // Half its life gone: a new one is fetched before the old one expires.
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(try await cache.token().reveal() == "token-2")
+    }
+
+    @Test func aRejectedTokenIsDroppedOnlyIfStillCurrent() async throws {
+        let counter = Counter()
+        let cache = TokenCache { (Secret("token-\(await counter.next())"), .seconds(3600)) }
+        let first = try await cache.token()
+        await cache.invalidate(first)
+        let second = try await cache.token()
+        #expect(second.reveal() == "token-2")
+        // A late 401 for the first token must not throw away the second.
+        await cache.invalidate(first)
+        #expect(try await cache.token().reveal() == "token-2")
+    }
+}
+
+@Suite struct RetryPolicyTests {
+    @Test func backoffIsFullJitterUnderAGrowingCeiling() {
+        let policy = RetryPolicy(base: .milliseconds(100), cap: .seconds(2))
+        for attempt in 0..<12 {
+            let ceiling = min(Duration.seconds(2), .milliseconds(100) * (1 << attempt))
+            for _ in 0..<50 {
+                let wait = policy.backoff(afterAttempt: attempt)
+                #expect(wait >= .zero && wait <= ceiling)
+            }
+        }
+    }
+}
