@@ -8,7 +8,7 @@ struct GraphTokens: Sendable {
     let settings: GraphSettings
     let assertion: ClientAssertion?
     /// Its own throttle: sign-in is a different service from Graph.
-    let client = ThrottledClient(throttle: Throttle(start: 1, maximum: 2), policy: RetryPolicy(maxAttempts: 5, budget: .seconds(60)))
+    let client = ThrottledClient(throttle: Throttle(start: 1, maximum: 2), policy: RetryPolicy(maxAttempts: 3, budget: .seconds(30)))
 
     init(system: String, settings: GraphSettings) throws {
         self.system = system

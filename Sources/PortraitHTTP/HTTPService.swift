@@ -60,7 +60,7 @@ public struct HTTPService: Sendable {
         eventLoopGroupProvider: .singleton,
         configuration: HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            timeout: .init(connect: .seconds(5), read: .seconds(60)),
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         ))
 
