@@ -12,6 +12,7 @@ import PortraitImaging
 public final class GraphSandbox: Sendable {
     public let options: SandboxOptions
     private let state: TenantState
+    private let router: SandboxRouter
     private let server: SandboxHTTPServer
 
     public static func start(_ options: SandboxOptions) async throws -> GraphSandbox {
@@ -21,12 +22,13 @@ public final class GraphSandbox: Sendable {
         let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
             await router.handle(request)
         }
-        return GraphSandbox(options: options, state: state, server: server)
+        return GraphSandbox(options: options, state: state, router: router, server: server)
     }
 
-    private init(options: SandboxOptions, state: TenantState, server: SandboxHTTPServer) {
+    private init(options: SandboxOptions, state: TenantState, router: SandboxRouter, server: SandboxHTTPServer) {
         self.options = options
         self.state = state
+        self.router = router
         self.server = server
     }
 
@@ -39,13 +41,13 @@ public final class GraphSandbox: Sendable {
     /// The bytes the tenant serves as a user's photo, or nil.
     public func photo(ofUser key: String) async -> Data? {
         guard let index = await state.user(key) else { return nil }
-        return await state.photo(of: index)?.bytes
+        return await router.servedPhoto(index)?.bytes
     }
 
     /// Changes a user's photo as someone else would (an admin, the user), outside Portrait.
     public func replacePhoto(ofUser key: String, with bytes: Data) async {
         guard let index = await state.user(key) else { return }
-        _ = await state.setPhoto(index, bytes: bytes, side: SeedPhotos.side)
+        _ = await state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, reencoded: true)
     }
 
     public func stop() async { await server.stop() }
@@ -144,7 +146,8 @@ struct SandboxRouter: Sendable {
             }
             if value {
                 await state.countDownload()
-                return SandboxResponse(status: .ok, headers: [("Content-Type", "image/jpeg"), ("ETag", photo.etag)], body: photo.bytes)
+                let served = await servedPhoto(index) ?? photo
+                return SandboxResponse(status: .ok, headers: [("Content-Type", "image/jpeg"), ("ETag", served.etag)], body: served.bytes)
             }
             await state.countMetadataRead()
             return .json(.ok, [
@@ -161,13 +164,12 @@ struct SandboxRouter: Sendable {
             guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "Content-Type must be image/jpeg or image/png.")
             }
-            // Graph keeps its own copy: the centre square, re-encoded, at most 648×648.
-            guard let rendered = try? pipeline.render(Photo(bytes: request.body, version: nil, origin: "upload"),
-                                                       profiles: [RenditionProfile(side: 648)]),
-                  let copy = rendered.renditions.first else {
+            // Graph keeps its own copy, the centre square re-encoded at most 648×648; the header
+            // is checked now, the copy made when first served.
+            guard let header = try? pipeline.inspect(Photo(bytes: request.body, version: nil, origin: "upload")) else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
             }
-            _ = await state.setPhoto(index, bytes: copy.bytes, side: copy.width)
+            _ = await state.setPhoto(index, bytes: request.body, side: min(648, header.width, header.height), reencoded: false)
             return SandboxResponse(status: .ok)
         case .DELETE where value:
             guard await state.deletePhoto(index) else {
@@ -177,6 +179,23 @@ struct SandboxRouter: Sendable {
         default:
             return .graphError(.methodNotAllowed, "Request_BadRequest", "\(request.method) is not supported on \(request.path).")
         }
+    }
+
+    /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) the
+    /// first time it is read.
+    func servedPhoto(_ index: Int) async -> TenantState.StoredPhoto? {
+        guard var photo = await state.photo(of: index) else { return nil }
+        if !photo.reencoded {
+            let upload = photo.bytes
+            let copy = try? await offload { [pipeline] in
+                try pipeline.render(Photo(bytes: upload, version: nil, origin: "upload"), profiles: [RenditionProfile(side: 648)]).renditions.first?.bytes
+            }
+            // An upload whose header was fine but whose pixels are not is served as it came.
+            photo.bytes = copy.flatMap { $0 } ?? upload
+            photo.reencoded = true
+            await state.storeReencoded(index, etag: photo.etag, bytes: photo.bytes)
+        }
+        return photo
     }
 
     private func userJSON(_ user: TenantState.User, base: String) -> [String: Any] {

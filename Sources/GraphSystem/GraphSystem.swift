@@ -93,8 +93,8 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         guard (200..<300).contains(reply.status) else {
             throw GraphError.failure(reply, system: name, action: "write the photo of \(account.label)")
         }
-        // The etag Graph gives the new photo: a different one later means someone else changed it.
-        return try await photoVersion(of: account)
+        // The reply carries no etag: the engine reads it once the write is recorded.
+        return nil
     }
 
     public func deletePhoto(of account: Account) async throws {

@@ -21,7 +21,8 @@ public protocol PhotoSystem: AnyObject, Sendable {
 /// A system that photos can be written to.
 public protocol PhotoWriting: PhotoSystem {
     /// Stores the renditions (in the order of `capabilities.renditions`) as the person's photo and
-    /// returns the photo version the system reports afterwards, if it reports one.
+    /// returns the photo version the write itself tells (a file's size and time); nil when it
+    /// tells none, and the engine asks `PhotoVersionReading` once the write is recorded.
     func writePhoto(_ renditions: [Rendition], for account: Account) async throws -> String?
 
     func deletePhoto(of account: Account) async throws

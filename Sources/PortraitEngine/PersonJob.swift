@@ -45,8 +45,16 @@ struct PersonJob: Sendable {
             case .success(let targetAccount):
                 do {
                     // The target's version matters only to compare with a write of ours.
-                    let written = index.written[targetAccount.id]
+                    var written = index.written[targetAccount.id]
                     let remote = written == nil ? nil : try await remoteVersion(of: targetAccount, in: index.target)
+                    // A write whose version was never read back (a run stopped in between) takes
+                    // the version there now as its own.
+                    if let remote, written != nil, written?.remoteVersion == nil {
+                        written?.remoteVersion = remote
+                        if !options.dryRun {
+                            try await engine.store.recordRemoteVersion(system: index.target.name, accountId: targetAccount.id, remoteVersion: remote)
+                        }
+                    }
                     pending.append(Pending(index: index, account: targetAccount, written: written, remoteVersion: remote))
                 } catch {
                     outcomes.append(failure(person, index.target.name, error))
@@ -115,6 +123,12 @@ struct PersonJob: Sendable {
                 system: item.name, account: item.account, person: account.keys, state: state,
                 audit: .init(runId: runId, action: action, hashBefore: item.written?.renditionSHA256,
                              hashAfter: digest, detail: replacing)))
+            // The write is on record before its version is asked for: a run stopped now does not
+            // send the photo again.
+            if version == nil, let reader = item.index.target as? any PhotoVersionReading,
+               let readBack = try await reader.photoVersion(of: item.account) {
+                try await engine.store.recordRemoteVersion(system: item.name, accountId: item.account.id, remoteVersion: readBack)
+            }
             return ItemOutcome(person: person, system: item.name, action: .uploaded, message: replacing)
         } catch {
             return failure(person, item.name, error)

@@ -29,7 +29,8 @@ public struct PullEngine: Sendable {
         }
         let manifest = try Manifest(folder: folder)
         var report = Report(source: source.name)
-        let width = max(4, source.capabilities.concurrency * 2)
+        // Enough in flight that the source's throttle always has requests waiting.
+        let width = 4 * source.capabilities.concurrency
         var listed = 0
         try await withThrowingTaskGroup(of: (Outcome, String).self) { group in
             var inFlight = 0

@@ -57,7 +57,9 @@ public struct PushEngine: Sendable {
             errors: [], warnings: [], replaced: [], people: 0, runId: runId, seconds: 0)
 
         let job = PersonJob(engine: self, source: source, indexes: indexes, options: options, runId: runId ?? 0)
-        let width = max(cores * 2, targets.map(\.capabilities.concurrency).max() ?? 1)
+        // Enough people in flight that a remote target always has requests waiting for its
+        // throttle while others render: memory is bounded by `photoSlots`, not by this.
+        let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
         try await withThrowingTaskGroup(of: [ItemOutcome].self) { group in
             var inFlight = 0
             func collect(_ outcomes: [ItemOutcome]) {

@@ -4,6 +4,14 @@ import Crypto
 import Foundation
 import PortraitCore
 
+/// A photo's size, upright, as its header gives it.
+public struct ImageHeader: Sendable {
+    public var width: Int
+    public var height: Int
+    /// An embedded colour profile that decoding must apply (CMYK is converted by the decoder).
+    var needsProfileApplied: Bool
+}
+
 /// Everything made from one photo in one decode.
 public struct RenderedPhoto: Sendable {
     /// In the order of the profiles asked for.
@@ -65,13 +73,13 @@ public struct ImagePipeline: Sendable {
 
     // MARK: - Decoding
 
-    /// Checks the guards, then decodes upright with the short side at most `shortSide`.
-    private func decode(_ photo: Photo, shortSide: Int) throws -> (VipsImageRef, width: Int, height: Int) {
+    /// What a photo is, from its header alone, after the guards: size, format, pixel count.
+    public func inspect(_ photo: Photo) throws -> ImageHeader {
         let bytes = photo.bytes
         guard bytes.count <= Photo.maxInputBytes else {
             throw ImageError.tooLarge(origin: photo.origin, bytes: bytes.count)
         }
-        return try bytes.withUnsafeBytes { raw -> (VipsImageRef, Int, Int) in
+        return try bytes.withUnsafeBytes { raw -> ImageHeader in
             guard let address = raw.baseAddress, raw.count > 0 else {
                 throw ImageError.unreadable(origin: photo.origin, detail: "the file is empty")
             }
@@ -90,22 +98,31 @@ public struct ImagePipeline: Sendable {
                 throw ImageError.tooManyPixels(origin: photo.origin, width: header.width, height: header.height)
             }
             let swapsAxes = vips_image_get_orientation_swap(header.pointer) != 0
-            // Thumbnail turns CMYK into sRGB itself; other images with a profile need it applied here,
+            // Thumbnail turns CMYK into sRGB itself; other images with a profile need it applied,
             // since the profile is stripped on encode.
             let hasProfile = vips_image_get_typeof(header.pointer, "icc-profile-data") != 0
                 && header.interpretation != VIPS_INTERPRETATION_CMYK
-            let (width, height) = swapsAxes ? (header.height, header.width) : (header.width, header.height)
+            return ImageHeader(width: swapsAxes ? header.height : header.width,
+                               height: swapsAxes ? header.width : header.height,
+                               needsProfileApplied: hasProfile)
+        }
+    }
 
+    /// Checks the guards, then decodes upright with the short side at most `shortSide`.
+    private func decode(_ photo: Photo, shortSide: Int) throws -> (VipsImageRef, width: Int, height: Int) {
+        let header = try inspect(photo)
+        let (width, height) = (header.width, header.height)
+        return try photo.bytes.withUnsafeBytes { raw -> (VipsImageRef, Int, Int) in
             // Fit the short side to `shortSide`: the long side is left unbounded.
             let unbounded = Int32(VIPS_MAX_COORD)
             let box: (Int32, Int32) = width <= height ? (Int32(shortSide), unbounded) : (unbounded, Int32(shortSide))
             do {
                 var out: UnsafeMutablePointer<VipsImage>?
-                guard pv_thumbnail_buffer(address, raw.count, &out, box.0, box.1) == 0, let out else {
+                guard pv_thumbnail_buffer(raw.baseAddress, raw.count, &out, box.0, box.1) == 0, let out else {
                     throw VipsFailure(message: Vips.takeError())
                 }
                 var image = VipsImageRef(out)
-                if hasProfile {
+                if header.needsProfileApplied {
                     image = try image.apply { pv_icc_to_srgb($0, $1) }
                 }
                 // Materialise inside withUnsafeBytes: libvips reads the buffer lazily, without a copy.

@@ -34,8 +34,9 @@ public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
     /// these, where a pixel-difference hash flips bits in flat areas.
     init(of square: VipsImageRef) throws {
         let n = Self.grid
-        let grey = try square.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
-        let small = try grey.apply { pv_resize($0, $1, Double(n) / Double(grey.width), Double(n) / Double(grey.height)) }
+        // Shrunk first: converting 32×32 pixels to grey costs nothing, a whole photo's does.
+        let shrunk = try square.apply { pv_resize($0, $1, Double(n) / Double(square.width), Double(n) / Double(square.height)) }
+        let small = try shrunk.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
         guard small.width >= n, small.height >= n else { throw VipsFailure(message: "image too small to hash") }
         let pixels = try small.pixels()
         let bands = small.bands

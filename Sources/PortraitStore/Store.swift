@@ -111,6 +111,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// Notes the target's photo version for Portrait's last write, when it was not known at the
+    /// time (the run stopped between the write and reading the version back).
+    public func recordRemoteVersion(system: String, accountId: String, remoteVersion: String) async throws {
+        try await db.write { db in
+            try db.execute(
+                sql: "UPDATE photo_state SET remote_version = ? WHERE system = ? AND account_id = ?",
+                arguments: [remoteVersion, system, accountId])
+        }
+    }
+
     // MARK: - Audit
 
     public func auditEntries(run: Int64? = nil) async throws -> [AuditEntry] {

@@ -60,15 +60,21 @@ struct GraphBenchmark: ParsableArguments {
         // 2. The same push with faults: nothing may be lost.
         try await withSandbox(users: users, latency: latencyMs, faults: faultRate, photoFraction: 0) { sandbox in
             let run = try prepare(root.appendingPathComponent("graph-faults"), sandbox: sandbox, photoFolder: photoFolder)
+            var exit: Int32 = 0
+            var failures = ""
             var row = try await measured("push \(photos), \(Int(faultRate * 100))% faults", sandbox: sandbox) {
-                try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: nil)
+                let result = try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: nil)
+                exit = result.status
+                let json = (try? JSONSerialization.jsonObject(with: result.stdout)) as? [String: Any]
+                failures = ((json?["errors"] as? [[String: Any]])?.first?["message"] as? String) ?? (json?["error"] as? String) ?? ""
+                return result
             }
             var stored = 0
             for index in 0..<photos where await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
                 stored += 1
             }
             let stats = await sandbox.stats()
-            row.note = "\(photos - stored) lost, \(stats.faultsInjected) faults"
+            row.note = "\(photos - stored) lost, \(stats.faultsInjected) faults, exit \(exit)" + (failures.isEmpty ? "" : ": \(failures)")
             rows.append(row)
         }
 

@@ -122,14 +122,16 @@ import Testing
     }
 
     @Test func expiredTokenIsRefreshedOnce() async throws {
-        try await withSandbox({ $0.tokenLifetime = 1; $0.latency = .milliseconds(30) }) { sandbox in
+        // Two requests a photo at 50 ms, four at once: 40 photos take a second, twice the
+        // point at which a one-second token is refreshed.
+        try await withSandbox({ $0.tokenLifetime = 1; $0.latency = .milliseconds(50) }) { sandbox in
             let work = try Workspace()
-            try work.graphSetup(sandbox: sandbox, people: 20)
+            try work.graphSetup(sandbox: sandbox, people: 40)
             let result = try work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
             let stats = await sandbox.stats()
             #expect(stats.tokensIssued > 1)
-            #expect(stats.uploads == 20)
+            #expect(stats.uploads == 40)
         }
     }
 
