@@ -164,12 +164,14 @@ struct SandboxRouter: Sendable {
             guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "Content-Type must be image/jpeg or image/png.")
             }
-            // Graph keeps its own copy, the centre square re-encoded at most 648×648; the header
-            // is checked now, the copy made when first served.
+            // Graph keeps its own copy, the centre square re-encoded at most 648×648. The header
+            // is checked now; the copy is made in the background, as Graph does, so the
+            // emulator's own CPU does not hold up the answer.
             guard let header = try? pipeline.inspect(Photo(bytes: request.body, version: nil, origin: "upload")) else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
             }
             _ = await state.setPhoto(index, bytes: request.body, side: min(648, header.width, header.height), reencoded: false)
+            Task.detached(priority: .background) { [self] in _ = await servedPhoto(index) }
             return SandboxResponse(status: .ok)
         case .DELETE where value:
             guard await state.deletePhoto(index) else {
@@ -181,8 +183,8 @@ struct SandboxRouter: Sendable {
         }
     }
 
-    /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) the
-    /// first time it is read.
+    /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,
+    /// in the background or when first read, whichever comes first.
     func servedPhoto(_ index: Int) async -> TenantState.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
         if !photo.reencoded {

@@ -14,8 +14,7 @@ actor TenantState {
         var bytes: Data
         var etag: String
         var side: Int
-        /// Uploaded bytes not yet re-encoded: Graph's own copy is made on first read, so the
-        /// emulator's CPU does not slow the uploads being measured.
+        /// False while `bytes` are still the upload, before Graph's own copy is made.
         var reencoded: Bool
     }
 
