@@ -32,13 +32,7 @@ struct PullCommand: AsyncParsableCommand {
         if common.json {
             Terminal.json(PullJSON(report, exitCode: status.rawValue))
         } else {
-            Terminal.out(String(format: "Pulled from %@ into %@: %d people in %.1f s", report.source, out, report.people, report.seconds))
-            Terminal.out("")
-            Terminal.out(ReportText.table([
-                ["system", "downloaded", "unchanged", "without photo", "failed"],
-                [report.source, "\(report.downloaded)", "\(report.unchanged)", "\(report.withoutPhoto)", "\(report.failed)"],
-            ]).joined(separator: "\n"))
-            ReportText.section("Failed", report.errors).forEach(Terminal.out)
+            Terminal.out(ReportText.pull(report, into: out))
         }
         if status != .success { throw CommandExit(status: status) }
     }

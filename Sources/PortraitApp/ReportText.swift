@@ -26,6 +26,16 @@ enum ReportText {
         return lines.joined(separator: "\n")
     }
 
+    static func pull(_ report: PullEngine.Report, into folder: String) -> String {
+        var lines = [String(format: "Pulled from %@ into %@: %d people in %.1f s", report.source, folder, report.people, report.seconds), ""]
+        lines += table([
+            ["system", "downloaded", "unchanged", "without photo", "failed"],
+            [report.source, "\(report.downloaded)", "\(report.unchanged)", "\(report.withoutPhoto)", "\(report.failed)"],
+        ])
+        lines += section("Failed", report.errors)
+        return lines.joined(separator: "\n")
+    }
+
     static func section(_ title: String, _ problems: [ReportedProblem]) -> [String] {
         guard !problems.isEmpty else { return [] }
         return ["", "\(title) (\(problems.count)):"] + problems.map { "  \($0.person) → \($0.system): \($0.message)" }

@@ -35,15 +35,17 @@ public struct PullEngine: Sendable {
         try await withThrowingTaskGroup(of: (Outcome, String).self) { group in
             var inFlight = 0
             func collect(_ result: (Outcome, String)) {
+                var failed = false
                 switch result.0 {
                 case .downloaded: report.downloaded += 1
                 case .unchanged: report.unchanged += 1
                 case .withoutPhoto: report.withoutPhoto += 1
                 case .failed(let message):
+                    failed = true
                     report.failed += 1
                     report.errors.append(ReportedProblem(person: result.1, system: source.name, message: message))
                 }
-                if case .failed = result.0 { progress(.finished(person: result.1, failed: true)) } else { progress(.finished(person: result.1, failed: false)) }
+                progress(.finished(person: result.1, failed: failed))
             }
             for try await page in source.listPeople() {
                 listed += page.accounts.count
