@@ -109,6 +109,10 @@ let package = Package(
             dependencies: ["PortraitStore", "PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "PortraitHTTPTests", dependencies: ["PortraitHTTP", "PortraitCore"]),
+        .testTarget(
+            name: "GraphSystemTests",
+            dependencies: ["GraphSystem", "GraphSandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
+        ),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(

@@ -109,7 +109,7 @@ struct SandboxRouter: Sendable {
         case (.GET, 3) where segments[1] == "users":
             guard let index = await state.user(segments[2]) else { return notFound(segments[2]) }
             return .json(.ok, userJSON(state.users[index], base: request.base))
-        case (_, 4), (_, 5) where segments[1] == "users" && segments[3] == "photo":
+        case (_, 4...5) where segments[1] == "users" && segments[3] == "photo":
             guard let index = await state.user(segments[2]) else { return notFound(segments[2]) }
             let isValue = segments.count == 5 && segments[4] == "$value"
             guard segments.count == 4 || isValue else { return notFound(request.path) }

@@ -12,6 +12,11 @@ enum GraphError {
         return ((error?["code"] as? String) ?? "", (error?["message"] as? String) ?? "")
     }
 
+    /// A 404 that means "this user has no photo" (`ImageNotFound`), not "no such user".
+    static func isNoPhoto(_ reply: HTTPReply) -> Bool {
+        reply.status == 404 && code(of: reply).code == "ImageNotFound"
+    }
+
     /// A Graph reply that is not a success, for `action` ("write the photo of ann@contoso.com").
     static func failure(_ reply: HTTPReply, system: String, action: String) -> SystemError {
         let (code, message) = code(of: reply)

@@ -59,8 +59,10 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         switch reply.status {
         case 200:
             return Photo(bytes: reply.body, version: reply.headers.first(name: "ETag"), origin: "\(name) photo of \(account.label)")
-        case 404: return nil
-        default: throw GraphError.failure(reply, system: name, action: "read the photo of \(account.label)")
+        case 404 where GraphError.isNoPhoto(reply):
+            return nil
+        default:
+            throw GraphError.failure(reply, system: name, action: "read the photo of \(account.label)")
         }
     }
 
@@ -72,7 +74,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         case 200:
             let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
             return object?["@odata.mediaEtag"] as? String
-        case 404:
+        case 404 where GraphError.isNoPhoto(reply):
             return nil
         default:
             throw GraphError.failure(reply, system: name, action: "read the photo of \(account.label)")
@@ -99,7 +101,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
 
     public func deletePhoto(of account: Account) async throws {
         let reply = try await send(.DELETE, "/v1.0/users/\(Self.escape(account.id))/photo/$value")
-        guard (200..<300).contains(reply.status) || reply.status == 404 else {
+        guard (200..<300).contains(reply.status) || (reply.status == 404 && GraphError.isNoPhoto(reply)) else {
             throw GraphError.failure(reply, system: name, action: "delete the photo of \(account.label)")
         }
     }

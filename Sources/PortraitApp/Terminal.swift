@@ -37,7 +37,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     /// Takes the engines' progress events.
-    func update(_ event: PushProgress) {
+    func update(_ event: RunProgress) {
         lock.withLock {
             switch event {
             case .listed(let total):

@@ -19,7 +19,7 @@ public struct PullEngine: Sendable {
 
     public init() {}
 
-    public func pull(from source: any PhotoSystem, into folder: URL, progress: @escaping @Sendable (PushProgress) -> Void = { _ in }) async throws -> Report {
+    public func pull(from source: any PhotoSystem, into folder: URL, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> Report {
         let started = Date()
         try await source.check()
         do {

@@ -40,7 +40,7 @@ public struct PushEngine: Sendable {
         from source: any PhotoSystem,
         to targets: [any PhotoWriting],
         options: Options,
-        progress: @escaping @Sendable (PushProgress) -> Void = { _ in }
+        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) async throws -> PushReport {
         let started = Date()
         try await source.check()

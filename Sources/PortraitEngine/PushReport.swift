@@ -58,8 +58,8 @@ public struct PushReport: Sendable {
     public var hasFailures: Bool { !errors.isEmpty }
 }
 
-/// Progress as the engine works, for a progress bar.
-public enum PushProgress: Sendable {
+/// Progress of a push or pull as it works, for a progress bar.
+public enum RunProgress: Sendable {
     /// More people were listed; `total` is everyone listed so far.
     case listed(total: Int)
     /// One more person is done with every target.
