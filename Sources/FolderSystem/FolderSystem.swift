@@ -55,8 +55,8 @@ public final class FolderSystem: PhotoWriting {
                 ancestor = ancestor.deletingLastPathComponent()
             }
             var ancestorIsFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsFolder)
-            guard ancestorIsFolder.boolValue, FileManager.default.isWritableFile(atPath: ancestor.path) else {
+            guard FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &ancestorIsFolder),
+                  ancestorIsFolder.boolValue, FileManager.default.isWritableFile(atPath: ancestor.path) else {
                 throw SystemError(.unreachable, "\(name): the folder \(settings.folder.path) does not exist and cannot be created; create it or correct `path`")
             }
         }

@@ -156,7 +156,7 @@ struct SandboxRouter: Sendable {
                 "@odata.mediaEtag": photo.etag,
                 "id": "\(photo.side)X\(photo.side)", "width": photo.side, "height": photo.side,
             ])
-        case .PUT, .PATCH where value:
+        case .PUT where value, .PATCH where value:
             guard request.body.count <= 4 * 1024 * 1024 else {
                 return .graphError(.payloadTooLarge, "RequestEntityTooLarge", "The photo is larger than the 4 MB limit.")
             }

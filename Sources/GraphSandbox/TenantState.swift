@@ -216,7 +216,3 @@ actor TenantState {
         return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side, reencoded: true)
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -44,18 +44,7 @@ struct PersonJob: Sendable {
                 outcomes.append(ItemOutcome(person: person, system: index.target.name, action: .failed, message: error.message))
             case .success(let targetAccount):
                 do {
-                    // The target's version matters only to compare with a write of ours.
-                    var written = index.written[targetAccount.id]
-                    let remote = written == nil ? nil : try await remoteVersion(of: targetAccount, in: index.target)
-                    // A write whose version was never read back (a run stopped in between) takes
-                    // the version there now as its own.
-                    if let remote, written != nil, written?.remoteVersion == nil {
-                        written?.remoteVersion = remote
-                        if !options.dryRun {
-                            try await engine.store.recordRemoteVersion(system: index.target.name, accountId: targetAccount.id, remoteVersion: remote)
-                        }
-                    }
-                    pending.append(Pending(index: index, account: targetAccount, written: written, remoteVersion: remote))
+                    pending.append(try await self.pending(targetAccount, in: index))
                 } catch {
                     outcomes.append(failure(person, index.target.name, error))
                 }
@@ -92,6 +81,22 @@ struct PersonJob: Sendable {
             outcomes.append(await write(rendered, item, source: account))
         }
         return outcomes
+    }
+
+    /// What is known of the person's photo in a target before reading the source photo.
+    private func pending(_ targetAccount: Account, in index: TargetIndex) async throws -> Pending {
+        // The target's version matters only to compare with a write of ours.
+        var written = index.written[targetAccount.id]
+        let remote = written == nil ? nil : try await remoteVersion(of: targetAccount, in: index.target)
+        // A write whose version was never read back (a run stopped in between) takes the
+        // version there now as its own.
+        if let remote, written != nil, written?.remoteVersion == nil {
+            written?.remoteVersion = remote
+            if !options.dryRun {
+                try await engine.store.recordRemoteVersion(system: index.target.name, accountId: targetAccount.id, remoteVersion: remote)
+            }
+        }
+        return Pending(index: index, account: targetAccount, written: written, remoteVersion: remote)
     }
 
     private func write(_ rendered: RenderedPhoto, _ item: Pending, source account: Account) async -> ItemOutcome {

@@ -77,7 +77,7 @@ public struct HTTPService: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await Self.client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)))
+            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
             let buffer = try await response.body.collect(upTo: Self.maxReplyBytes)
             let body = Data(buffer.readableBytesView)
             if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared != body.count {

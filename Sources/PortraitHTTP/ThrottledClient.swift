@@ -1,4 +1,5 @@
 import Foundation
+import PortraitCore
 
 /// Sends idempotent requests through a `Throttle`, retrying what is worth retrying: 429, 5xx,
 /// dropped connections and truncated bodies, with backoff within the item's budget.
@@ -68,11 +69,5 @@ public struct RetriesExhausted: Error, CustomStringConvertible {
 
     public var description: String {
         String(format: "gave up after %d attempts in %.0f s; the last was %@", attempts, seconds, last)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

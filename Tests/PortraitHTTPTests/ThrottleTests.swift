@@ -88,15 +88,20 @@ import Testing
         #expect(await counter.value == 1)
     }
 
-    @Test func refreshesBeforeItRunsOut() async throws {
+    @Test func keepsATokenWhileMostOfItsLifeIsLeft() async throws {
         let counter = Counter()
-        let cache = TokenCache {
-            (Secret("token-\(await counter.next())"), .milliseconds(400))
-        }
+        let cache = TokenCache { (Secret("token-\(await counter.next())"), .seconds(3600)) }
         #expect(try await cache.token().reveal() == "token-1")
+        #expect(try await cache.token().reveal() == "token-1")
+        #expect(await counter.value == 1)
+    }
+
+    @Test func refreshesOnceHalfItsLifeIsGone() async throws {
+        let counter = Counter()
+        let cache = TokenCache { (Secret("token-\(await counter.next())"), .milliseconds(200)) }
         #expect(try await cache.token().reveal() == "token-1")
         // Half its life gone: a new one is fetched before the old one expires.
-        try await Task.sleep(for: .milliseconds(250))
+        try await Task.sleep(for: .milliseconds(150))
         #expect(try await cache.token().reveal() == "token-2")
     }
 
