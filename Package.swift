@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "portrait-bench",
             dependencies: [
-                "PortraitApp", "PortraitCore", "PortraitImaging", "GraphSandbox",
+                "PortraitApp", "PortraitCore", "PortraitImaging", "PortraitHTTP", "GraphSandbox", "GraphSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

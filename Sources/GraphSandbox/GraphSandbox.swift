@@ -82,6 +82,9 @@ struct SandboxRouter: Sendable {
         guard segments.first == "v1.0" else {
             return SandboxResponse.graphError(.notFound, "NotFound", "No route for \(request.path).")
         }
+        if request.method == .POST, request.path == "/v1.0/$batch" {
+            return await state.count(batch(request))
+        }
         let isPhoto = segments.count >= 4 && segments[1] == "users" && segments[3] == "photo"
         switch await state.admit(request, isPhoto: isPhoto) {
         case .refused(let response):

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import GraphSandbox
+import GraphSystem
 import PortraitCore
+import PortraitHTTP
 
 /// `make bench-graph`: `portrait push` and `pull` against the Graph sandbox at its throttle
 /// limit, compared with the bound the limit sets (requests × latency ÷ concurrency); then the
@@ -24,6 +26,9 @@ struct GraphBenchmark: ParsableArguments {
 
     @Option(help: "Users in the tenant of the memory run.")
     var memoryUsers = 10_000
+
+    @Option(help: "Metadata reads in the direct-versus-$batch comparison.")
+    var batchReads = 400
 
     @Option(help: "Where generated photos and outputs are kept between runs.")
     var work = ".build/bench"
@@ -93,12 +98,18 @@ struct GraphBenchmark: ParsableArguments {
             rows.append(pull)
         }
 
+        // 4. Should metadata reads go in JSON batches? The same reads both ways, in this process.
+        try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0.5) { sandbox in
+            rows.append(try await metadataReads(sandbox, batched: false))
+            rows.append(try await metadataReads(sandbox, batched: true))
+        }
+
         print("")
         print("run                              seconds  requests  bound s  of bound  early  peak RSS  notes")
         for row in rows {
             let share = row.bound > 0 ? String(format: "%7.0f%%", 100 * row.bound / row.seconds) : "       -"
             let bound = row.bound > 0 ? String(format: "%7.2f", row.bound) : "      -"
-            print(String(format: "%-32@ %7.2f  %8d  %@  %@  %5d  %5.1f MB  %@",
+            print(String(format: "%-34@ %7.2f  %8d  %@  %@  %5d  %5.1f MB  %@",
                          row.name as NSString, row.seconds, row.requests, bound, share, row.early, row.peakMB, row.note as NSString))
         }
         print("\nbound = requests × \(latencyMs) ms ÷ \(concurrency) (the sandbox's photo concurrency limit); goal: ≥ 90% of the bound, 0 early, 0 lost, < 150 MB with \(memoryUsers) users.")
@@ -158,6 +169,71 @@ struct GraphBenchmark: ParsableArguments {
         return Row(name: name, seconds: result.seconds, requests: requests,
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
                    early: after.earlyRequests - before.earlyRequests, peakMB: result.peakMB, note: "")
+    }
+
+    /// Reads the photo metadata of the first `batchReads` users: one request each through
+    /// GraphSystem (its throttle keeps 4 in flight), or 20 to a `$batch`, one batch at a time
+    /// (a batch already runs 4 at once), sub-requests answered 429 sent again in a later batch.
+    private func metadataReads(_ sandbox: GraphSandbox, batched: Bool) async throws -> Row {
+        let accounts = (0..<batchReads).map { index in
+            Account(id: String(format: "%08x-0000-4000-8000-%012x", index + 1, index + 1), keys: MatchKeys(), photo: .unknown)
+        }
+        let graph = try GraphSystem(name: "m365", settings: GraphSettings(
+            tenant: sandbox.options.tenant, clientId: sandbox.options.clientId, credential: .secret(Secret("sandbox-secret")),
+            graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, match: .mail, profile: RenditionProfile(side: 648)))
+        let token = try await sandboxToken(sandbox)
+        let before = await sandbox.stats()
+        let clock = ContinuousClock()
+        let started = clock.now
+        var answered = 0
+        if batched {
+            var waiting = accounts.map(\.id)
+            while !waiting.isEmpty {
+                let chunk = Array(waiting.prefix(20))
+                waiting.removeFirst(chunk.count)
+                let body: [String: Any] = ["requests": chunk.enumerated().map { ["id": "\($0.offset)", "method": "GET", "url": "/users/\($0.element)/photo"] }]
+                let reply = try await HTTPService().send(HTTPRequestSpec(
+                    method: .POST, url: "\(sandbox.baseURL)/v1.0/$batch",
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                    body: try JSONSerialization.data(withJSONObject: body)))
+                let responses = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["responses"] as? [[String: Any]] ?? []
+                var pause = 0
+                for response in responses {
+                    let status = response["status"] as? Int ?? 0
+                    if status == 429, let id = (response["id"] as? String).flatMap(Int.init) {
+                        waiting.append(chunk[id])
+                        pause = max(pause, Int((response["headers"] as? [String: String])?["Retry-After"] ?? "1") ?? 1)
+                    } else {
+                        answered += 1
+                    }
+                }
+                if pause > 0 { try await Task.sleep(for: .seconds(pause)) }
+            }
+        } else {
+            answered = try await withThrowingTaskGroup(of: Int.self) { group in
+                for account in accounts { group.addTask { _ = try await graph.photoVersion(of: account); return 1 } }
+                return try await group.reduce(0, +)
+            }
+        }
+        let seconds = (clock.now - started).seconds
+        let after = await sandbox.stats()
+        let requests = after.requests - before.requests
+        return Row(name: batched ? "\(batchReads) metadata reads, $batch" : "\(batchReads) metadata reads, direct",
+                   seconds: seconds, requests: requests,
+                   bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
+                   early: after.earlyRequests - before.earlyRequests, peakMB: 0,
+                   note: "\(answered) answered, in-process")
+    }
+
+    private func sandboxToken(_ sandbox: GraphSandbox) async throws -> String {
+        let reply = try await HTTPService().send(HTTPRequestSpec(
+            method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=x%2F.default".utf8)))
+        guard let token = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["access_token"] as? String else {
+            throw ValidationError("the sandbox gave no token")
+        }
+        return token
     }
 
     private func portrait(_ arguments: [String], expect status: Int32?) throws -> Child.Measurement {

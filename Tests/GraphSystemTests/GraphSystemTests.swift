@@ -93,18 +93,44 @@ import Testing
 
     @Test func sandboxAnswers413ForAnOversizedBody() async throws {
         try await withGraph { sandbox, _ in
-            let token = try await HTTPService().send(HTTPRequestSpec(
-                method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
-                headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=x%2F.default".utf8)))
-            let object = try JSONSerialization.jsonObject(with: token.body) as? [String: Any]
-            let accessToken = try #require(object?["access_token"] as? String)
+            let accessToken = try await accessToken(sandbox)
             let reply = try await HTTPService().send(HTTPRequestSpec(
                 method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(account(0).id)/photo/$value",
                 headers: [("Authorization", "Bearer \(accessToken)"), ("Content-Type", "image/jpeg")],
                 body: Data(count: 4 * 1024 * 1024 + 1)))
             #expect(reply.status == 413)
         }
+    }
+
+    @Test func sandboxBatchAnswersEachRequestOnItsOwn() async throws {
+        try await withGraph { sandbox, graph in
+            let jpeg = try SamplePortrait.bitmap(seed: 2, width: 300, height: 300).encoded(as: .jpeg(quality: 90, orientation: nil))
+            _ = try await graph.writePhoto([rendition(jpeg)], for: account(0))
+            let token = try await accessToken(sandbox)
+            func batch(_ urls: [String]) async throws -> HTTPReply {
+                let body: [String: Any] = ["requests": urls.enumerated().map { ["id": "\($0.offset)", "method": "GET", "url": $0.element] }]
+                return try await HTTPService().send(HTTPRequestSpec(
+                    method: .POST, url: "\(sandbox.baseURL)/v1.0/$batch",
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                    body: try JSONSerialization.data(withJSONObject: body)))
+            }
+            let reply = try await batch(["/users/\(account(0).id)/photo", "/users/\(account(1).id)/photo", "/users/nobody/photo"])
+            #expect(reply.status == 200)
+            let responses = try #require((try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["responses"] as? [[String: Any]])
+            #expect(responses.map { $0["status"] as? Int } == [200, 404, 404])
+            #expect(((responses[0]["body"] as? [String: Any])?["@odata.mediaEtag"] as? String) != nil)
+            #expect((((responses[1]["body"] as? [String: Any])?["error"] as? [String: Any])?["code"] as? String) == "ImageNotFound")
+            #expect(try await batch(Array(repeating: "/users/\(account(0).id)/photo", count: 21)).status == 400)
+        }
+    }
+
+    func accessToken(_ sandbox: GraphSandbox) async throws -> String {
+        let token = try await HTTPService().send(HTTPRequestSpec(
+            method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=x%2F.default".utf8)))
+        let object = try JSONSerialization.jsonObject(with: token.body) as? [String: Any]
+        return try #require(object?["access_token"] as? String)
     }
 
     @Test func checkNamesAWrongSecret() async throws {
