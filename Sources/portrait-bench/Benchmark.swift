@@ -30,9 +30,10 @@ struct Benchmark: ParsableArguments {
         }
         let reference = try vipsthumbnailRun(count: photos, photos: photoFolder, root: root)
         print("")
-        print("photos  tool                          seconds  photos/s  peak RSS")
+        print("photos  tool                             seconds  photos/s  peak RSS")
         for row in rows + [reference].compactMap({ $0 }) {
-            print(String(format: "%6d  %-28@ %8.2f  %8.2f  %6.1f MB", row.count, row.tool as NSString, row.seconds, row.rate, row.peakMB))
+            print(String(format: "%6d  ", row.count) + row.tool.padding(toLength: 30, withPad: " ", startingAt: 0)
+                + String(format: " %8.2f  %8.2f  %6.1f MB", row.seconds, row.rate, row.peakMB))
         }
         if let reference, let full = rows.last {
             print(String(format: "\nportrait push reaches %.0f%% of vipsthumbnail's throughput (goal: at least 80%%).", 100 * full.rate / reference.rate))

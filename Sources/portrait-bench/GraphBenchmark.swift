@@ -105,12 +105,13 @@ struct GraphBenchmark: ParsableArguments {
         }
 
         print("")
-        print("run                              seconds  requests  bound s  of bound  early  peak RSS  notes")
+        print("run                               seconds  requests  bound s  of bound  early  peak RSS  notes")
         for row in rows {
             let share = row.bound > 0 ? String(format: "%7.0f%%", 100 * row.bound / row.seconds) : "       -"
             let bound = row.bound > 0 ? String(format: "%7.2f", row.bound) : "      -"
-            print(String(format: "%-34@ %7.2f  %8d  %@  %@  %5d  %5.1f MB  %@",
-                         row.name as NSString, row.seconds, row.requests, bound, share, row.early, row.peakMB, row.note as NSString))
+            let memory = row.peakMB > 0 ? String(format: "%5.1f MB", row.peakMB) : "       -"
+            print(row.name.padding(toLength: 33, withPad: " ", startingAt: 0)
+                + String(format: " %7.2f  %8d  %@  %@  %5d  %@  ", row.seconds, row.requests, bound, share, row.early, memory) + row.note)
         }
         print("\nbound = requests × \(latencyMs) ms ÷ \(concurrency) (the sandbox's photo concurrency limit); goal: ≥ 90% of the bound, 0 early, 0 lost, < 150 MB with \(memoryUsers) users.")
     }
@@ -222,7 +223,7 @@ struct GraphBenchmark: ParsableArguments {
                    seconds: seconds, requests: requests,
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
                    early: after.earlyRequests - before.earlyRequests, peakMB: 0,
-                   note: "\(answered) answered, in-process")
+                   note: "\(answered) answered (in this process)")
     }
 
     private func sandboxToken(_ sandbox: GraphSandbox) async throws -> String {
