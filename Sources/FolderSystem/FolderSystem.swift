@@ -85,8 +85,7 @@ public final class FolderSystem: PhotoWriting {
 
     public func readPhoto(of account: Account) async throws -> Photo? {
         let url = file(account.id)
-        guard let version = Self.version(of: url) else { return nil }
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard let (size, version) = Self.sizeAndVersion(of: url) else { return nil }
         // Refused before reading, so a huge file never reaches memory.
         guard size <= Photo.maxInputBytes else {
             throw SystemError(.rejected, "\(url.path) is \(size / 1_048_576) MB; photos over \(Photo.maxInputBytes / 1_048_576) MB are refused — export a smaller JPEG")
@@ -101,7 +100,7 @@ public final class FolderSystem: PhotoWriting {
     // MARK: - PhotoWriting
 
     public func newAccount(for keys: MatchKeys) -> Account? {
-        guard let mail = keys.mail, Self.isSafeFileName(mail) else { return nil }
+        guard let mail = keys.mail, FileName.isSafe(mail) else { return nil }
         return Account(id: "\(mail).jpg", keys: keys, photo: .absent)
     }
 
@@ -266,16 +265,15 @@ public final class FolderSystem: PhotoWriting {
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
-    static func version(of url: URL) -> String? {
+    static func version(of url: URL) -> String? { sizeAndVersion(of: url)?.version }
+
+    /// A regular file's size and its version: size and modification time, in one stat.
+    static func sizeAndVersion(of url: URL) -> (size: Int, version: String)? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
               (attributes[.type] as? FileAttributeType) == .typeRegular,
               let size = attributes[.size] as? Int,
               let modified = attributes[.modificationDate] as? Date
         else { return nil }
-        return "\(size)-\(Int64((modified.timeIntervalSince1970 * 1_000_000).rounded()))"
-    }
-
-    private static func isSafeFileName(_ name: String) -> Bool {
-        !name.isEmpty && !name.contains("/") && !name.hasPrefix(".") && !name.contains("\0")
+        return (size, "\(size)-\(Int64((modified.timeIntervalSince1970 * 1_000_000).rounded()))")
     }
 }

@@ -32,35 +32,24 @@ public struct PullEngine: Sendable {
         // Enough in flight that the source's throttle always has requests waiting.
         let width = 4 * source.capabilities.concurrency
         var listed = 0
-        try await withThrowingTaskGroup(of: (Outcome, String).self) { group in
-            var inFlight = 0
-            func collect(_ result: (Outcome, String)) {
-                var failed = false
-                switch result.0 {
-                case .downloaded: report.downloaded += 1
-                case .unchanged: report.unchanged += 1
-                case .withoutPhoto: report.withoutPhoto += 1
-                case .failed(let message):
-                    failed = true
-                    report.failed += 1
-                    report.errors.append(ReportedProblem(person: result.1, system: source.name, message: message))
-                }
-                progress(.finished(person: result.1, failed: failed))
+        try await forEachPerson(in: source.listPeople(), width: width, onPage: { page in
+            listed += page.accounts.count
+            progress(.listed(total: listed))
+        }, work: { account in
+            (await self.pullOne(account, from: source, manifest: manifest), account.label)
+        }, collect: { (outcome: Outcome, person: String) in
+            var failed = false
+            switch outcome {
+            case .downloaded: report.downloaded += 1
+            case .unchanged: report.unchanged += 1
+            case .withoutPhoto: report.withoutPhoto += 1
+            case .failed(let message):
+                failed = true
+                report.failed += 1
+                report.errors.append(ReportedProblem(person: person, system: source.name, message: message))
             }
-            for try await page in source.listPeople() {
-                listed += page.accounts.count
-                progress(.listed(total: listed))
-                for account in page.accounts {
-                    if inFlight >= width, let result = try await group.next() {
-                        collect(result)
-                        inFlight -= 1
-                    }
-                    group.addTask { (await self.pullOne(account, from: source, manifest: manifest), account.label) }
-                    inFlight += 1
-                }
-            }
-            for try await result in group { collect(result) }
-        }
+            progress(.finished(person: person, failed: failed))
+        })
         try await manifest.save()
         report.errors.sort { $0.person < $1.person }
         report.seconds = Date().timeIntervalSince(started)
@@ -138,7 +127,8 @@ actor Manifest {
 
     /// `<mail or upn>.jpg`, or nil for a name that is not safe as one file name.
     static func fileName(for person: String) -> String? {
-        guard !person.isEmpty, !person.contains("/"), !person.hasPrefix("."), !person.contains(",") else { return nil }
+        // A comma would break the manifest's unquoted person and file columns.
+        guard FileName.isSafe(person), !person.contains(",") else { return nil }
         return "\(person).jpg"
     }
 

@@ -60,36 +60,24 @@ public struct PushEngine: Sendable {
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
-        try await withThrowingTaskGroup(of: [ItemOutcome].self) { group in
-            var inFlight = 0
-            func collect(_ outcomes: [ItemOutcome]) {
-                for outcome in outcomes { report.record(outcome) }
-                let label = outcomes.first?.person ?? ""
-                progress(.finished(person: label, failed: outcomes.contains { $0.action == .failed }))
-            }
-            for try await page in source.listPeople() {
-                for problem in page.problems {
-                    let item = ReportedProblem(person: problem.subject, system: source.name, message: problem.message)
-                    if problem.severity == .warning {
-                        report.warnings.append(item)
-                    } else {
-                        report.errors.append(item)
-                        for target in targets { report.targets[target.name]?.count(.failed) }
-                    }
-                }
-                report.people += page.accounts.count
-                progress(.listed(total: report.people))
-                for account in page.accounts {
-                    if inFlight >= width, let outcomes = try await group.next() {
-                        collect(outcomes)
-                        inFlight -= 1
-                    }
-                    group.addTask { await job.run(account) }
-                    inFlight += 1
+        try await forEachPerson(in: source.listPeople(), width: width, onPage: { page in
+            for problem in page.problems {
+                let item = ReportedProblem(person: problem.subject, system: source.name, message: problem.message)
+                if problem.severity == .warning {
+                    report.warnings.append(item)
+                } else {
+                    report.errors.append(item)
+                    for target in targets { report.targets[target.name]?.count(.failed) }
                 }
             }
-            for try await outcomes in group { collect(outcomes) }
-        }
+            report.people += page.accounts.count
+            progress(.listed(total: report.people))
+        }, work: { account in
+            await job.run(account)
+        }, collect: { outcomes in
+            for outcome in outcomes { report.record(outcome) }
+            progress(.finished(person: outcomes.first?.person ?? "", failed: outcomes.contains { $0.action == .failed }))
+        })
 
         report.errors.sort { ($0.person, $0.system) < ($1.person, $1.system) }
         report.seconds = Date().timeIntervalSince(started)
