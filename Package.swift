@@ -25,13 +25,16 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .target(name: "CVipsShim", dependencies: ["CVips"]),
+        // Whole-file JPEG and PNG checks on libjpeg and zlib (Debian's libjpeg-dev, zlib1g-dev): damage
+        // libvips passes over.
+        .target(name: "CImageCheck", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
         // People, photos, renditions and the PhotoSystem protocol: no I/O, no dependencies.
         .target(name: "PortraitCore"),
         .target(
             name: "PortraitImaging",
             dependencies: [
-                "PortraitCore", "CVipsShim", "CVips",
+                "PortraitCore", "CVipsShim", "CVips", "CImageCheck",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -3,7 +3,7 @@
 # Needs root or sudo; a no-op when everything is already there.
 set -euo pipefail
 
-packages=(pkg-config libvips-dev libvips-tools)
+packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -8,7 +8,7 @@ int pv_thumbnail_buffer(const void *buf, size_t len, VipsImage **out, int width,
     return vips_thumbnail_buffer((void *)buf, len, out, width,
                                  "height", height,
                                  "size", VIPS_SIZE_DOWN,
-                                 "option_string", "fail_on=truncated",
+                                 "option_string", "fail_on=error",
                                  NULL);
 }
 

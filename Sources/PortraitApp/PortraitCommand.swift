@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PortraitImaging
 
 /// `portrait`: keeps people's profile photos right everywhere an organisation shows them.
 public struct PortraitCommand: AsyncParsableCommand {
@@ -24,18 +25,23 @@ public struct PortraitCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            Foundation.exit(ExitStatus.success.rawValue)
+            exit(.success)
         } catch let status as CommandExit {
-            Foundation.exit(status.status.rawValue)
+            exit(status.status)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
+            if exitCode(for: error) == .success {
                 Terminal.out(fullMessage(for: error))
-                Foundation.exit(0)
+                exit(.success)
             }
             Terminal.err(fullMessage(for: error))
-            Foundation.exit(ExitStatus.usage.rawValue)
+            exit(.usage)
         }
+    }
+
+    /// Exits once no photo is being decoded: libvips' exit handler would pull memory from under it.
+    static func exit(_ status: ExitStatus) -> Never {
+        VipsGate.closeForExit()
+        Foundation.exit(status.rawValue)
     }
 }
 

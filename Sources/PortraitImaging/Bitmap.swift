@@ -63,8 +63,7 @@ public struct Bitmap: Sendable {
 
     /// Decodes an image as stored (no orientation applied) to 8-bit samples.
     public init(decoding data: Data) throws {
-        Vips.ready
-        let decoded = try data.withUnsafeBytes { raw -> (VipsImageRef, Data) in
+        let decoded = try Vips.gate.shared { try data.withUnsafeBytes { raw -> (VipsImageRef, Data) in
             guard let pointer = pv_image_new_from_buffer(raw.baseAddress, raw.count) else {
                 throw VipsFailure(message: Vips.takeError())
             }
@@ -73,7 +72,7 @@ public struct Bitmap: Sendable {
                 image = try image.apply { pv_cast($0, $1, VIPS_FORMAT_UCHAR) }
             }
             return (image, try image.pixels())
-        }
+        } }
         let image = decoded.0
         let colour: Colour = switch image.bands {
         case 1: .grey
@@ -91,7 +90,10 @@ public struct Bitmap: Sendable {
     }
 
     public func encoded(as format: Format) throws -> Data {
-        Vips.ready
+        try Vips.gate.shared { try encodedUnlocked(as: format) }
+    }
+
+    private func encodedUnlocked(as format: Format) throws -> Data {
         let bandFormat = bitsPerSample == 16 ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR
         let image = try samples.withUnsafeBytes { raw -> VipsImageRef in
             guard let pointer = vips_image_new_from_memory_copy(raw.baseAddress, raw.count, Int32(width), Int32(height), Int32(colour.bands), bandFormat) else {

@@ -5,7 +5,7 @@ import PortraitCore
 public enum ImageError: Error, Sendable, CustomStringConvertible {
     case unreadable(origin: String, detail: String)
     case unsupportedFormat(origin: String, format: String)
-    case tooLarge(origin: String, bytes: Int)
+    case tooLarge(origin: String, bytes: Int, limit: Int)
     case tooManyPixels(origin: String, width: Int, height: Int)
     case cannotFit(origin: String, side: Int, maxBytes: Int)
 
@@ -16,8 +16,8 @@ public enum ImageError: Error, Sendable, CustomStringConvertible {
             return "not a readable image: \(origin)\(reason); re-export it as JPEG or PNG"
         case .unsupportedFormat(let origin, let format):
             return "unsupported image format \(format): \(origin); use JPEG, PNG, WebP, TIFF, GIF or HEIC"
-        case .tooLarge(let origin, let bytes):
-            return "\(origin) is \(Self.megabytes(bytes)); photos over \(Self.megabytes(Photo.maxInputBytes)) are refused — export a smaller JPEG"
+        case .tooLarge(let origin, let bytes, let limit):
+            return "\(origin) is \(Self.megabytes(bytes)); photos over \(Self.megabytes(limit)) are refused — export a smaller copy, or raise max_input_mb in [images]"
         case .tooManyPixels(let origin, let width, let height):
             return "\(origin) is \(width)×\(height) pixels; images over \(Photo.maxInputPixels / 1_000_000) megapixels are refused — export a smaller copy"
         case .cannotFit(let origin, let side, let maxBytes):

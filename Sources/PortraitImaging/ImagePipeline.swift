@@ -38,9 +38,41 @@ public struct ImagePipeline: Sendable {
         "VipsForeignLoadTiffBuffer", "VipsForeignLoadNsgifBuffer", "VipsForeignLoadHeifBuffer",
     ]
 
-    public init() { Vips.ready }
+    /// Inputs larger than this are refused before decoding (decompression bombs, scanner TIFFs).
+    public let maxInputBytes: Int
+
+    public init(maxInputBytes: Int = Photo.maxInputBytes) {
+        self.maxInputBytes = maxInputBytes
+        Vips.ready
+    }
 
     public func render(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
+        try Self.withOwnErrors { try renderAlone(photo, profiles: profiles) }
+    }
+
+    /// The perceptual hash of a photo as another system stores it, to compare with ours.
+    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
+        try Self.withOwnErrors {
+            let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
+            do {
+                return try PerceptualHash(of: try Self.square(base, crop: .centre))
+            } catch let failure as VipsFailure {
+                throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+            }
+        }
+    }
+
+    /// Runs `work` beside other photos; if it finds the photo unreadable, runs it again alone, so
+    /// the message in libvips' process-wide error buffer is this photo's and no other's.
+    private static func withOwnErrors<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try Vips.gate.shared(work)
+        } catch ImageError.unreadable {
+            return try Vips.gate.alone(work)
+        }
+    }
+
+    private func renderAlone(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
         let neededSide = profiles.map(\.side).max() ?? PerceptualHash.grid
         let (base, width, height) = try decode(photo, shortSide: neededSide)
         do {
@@ -61,25 +93,20 @@ public struct ImagePipeline: Sendable {
         }
     }
 
-    /// The perceptual hash of a photo as another system stores it, to compare with ours.
-    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
-        let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
-        do {
-            return try PerceptualHash(of: try Self.square(base, crop: .centre))
-        } catch let failure as VipsFailure {
-            throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
-        }
-    }
-
     // MARK: - Decoding
 
     /// What a photo is, from its header alone, after the guards: size, format, pixel count.
     public func inspect(_ photo: Photo) throws -> ImageHeader {
+        try Vips.gate.shared { try header(of: photo).header }
+    }
+
+    /// The guards, then the header, and the loader that will decode the photo.
+    private func header(of photo: Photo) throws -> (header: ImageHeader, loader: String) {
         let bytes = photo.bytes
-        guard bytes.count <= Photo.maxInputBytes else {
-            throw ImageError.tooLarge(origin: photo.origin, bytes: bytes.count)
+        guard bytes.count <= maxInputBytes else {
+            throw ImageError.tooLarge(origin: photo.origin, bytes: bytes.count, limit: maxInputBytes)
         }
-        return try bytes.withUnsafeBytes { raw -> ImageHeader in
+        return try bytes.withUnsafeBytes { raw -> (ImageHeader, String) in
             guard let address = raw.baseAddress, raw.count > 0 else {
                 throw ImageError.unreadable(origin: photo.origin, detail: "the file is empty")
             }
@@ -102,15 +129,19 @@ public struct ImagePipeline: Sendable {
             // since the profile is stripped on encode.
             let hasProfile = vips_image_get_typeof(header.pointer, "icc-profile-data") != 0
                 && header.interpretation != VIPS_INTERPRETATION_CMYK
-            return ImageHeader(width: swapsAxes ? header.height : header.width,
-                               height: swapsAxes ? header.width : header.height,
-                               needsProfileApplied: hasProfile)
+            return (ImageHeader(width: swapsAxes ? header.height : header.width,
+                                height: swapsAxes ? header.width : header.height,
+                                needsProfileApplied: hasProfile), loader)
         }
     }
 
-    /// Checks the guards, then decodes upright with the short side at most `shortSide`.
+    /// Checks the guards and the data's integrity, then decodes upright with the short side at
+    /// most `shortSide`.
     private func decode(_ photo: Photo, shortSide: Int) throws -> (VipsImageRef, width: Int, height: Int) {
-        let header = try inspect(photo)
+        let (header, loader) = try header(of: photo)
+        if let damage = Integrity.damage(in: photo.bytes, loader: loader) {
+            throw ImageError.unreadable(origin: photo.origin, detail: damage)
+        }
         let (width, height) = (header.width, header.height)
         return try photo.bytes.withUnsafeBytes { raw -> (VipsImageRef, Int, Int) in
             // Fit the short side to `shortSide`: the long side is left unbounded.

@@ -22,6 +22,50 @@ enum Vips {
         defer { g_free(copy) }
         return String(cString: copy).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// Every use of libvips passes through here. libvips keeps one error buffer for the whole
+    /// process, and its JPEG loader leaves warnings there even when a decode succeeds, so with
+    /// photos decoded side by side a failure's message may be another photo's. Work runs shared;
+    /// a failing photo is decoded again `alone`, with the buffer cleared, to get its own message.
+    static let gate = VipsGate()
+}
+
+/// A readers–writer lock around libvips: `shared` for normal work, `alone` when nothing else may
+/// run in libvips at the same time.
+public final class VipsGate: @unchecked Sendable {
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+
+    init() {
+        lock = .allocate(capacity: 1)
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        // A waiting `alone` must not starve behind a steady stream of shared work.
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+    }
+
+    func shared<T>(_ body: () throws -> T) rethrows -> T {
+        Vips.ready
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
+    /// Runs `body` with no other libvips work in flight and libvips' error buffer empty.
+    func alone<T>(_ body: () throws -> T) rethrows -> T {
+        Vips.ready
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        vips_error_clear()
+        return try body()
+    }
+
+    /// Waits for libvips work in flight to finish and lets none start again: the process is about
+    /// to exit, and libvips' exit handler frees what a running decode still uses.
+    public static func closeForExit() {
+        pthread_rwlock_wrlock(Vips.gate.lock)
+    }
 }
 
 /// Owns one reference to a libvips image.

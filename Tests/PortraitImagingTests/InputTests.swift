@@ -119,8 +119,79 @@ import Testing
     @Test func oversizedFileIsRefusedBeforeDecoding() throws {
         let huge = Data(count: Photo.maxInputBytes + 1)
         #expect { _ = try render(huge, "scan.tif") } throws: { error in
-            guard case ImageError.tooLarge(let origin, _) = error else { return false }
+            guard case ImageError.tooLarge(let origin, _, Photo.maxInputBytes) = error else { return false }
             return origin == "scan.tif"
+        }
+        // A photographer's 80 MB TIFF passes when the limit is raised.
+        let raised = ImagePipeline(maxInputBytes: 100 * 1024 * 1024)
+        #expect { _ = try raised.render(Photo(bytes: huge, version: nil, origin: "scan.tif"), profiles: [profile]) } throws: { error in
+            if case ImageError.tooLarge = error { return false }
+            return "\(error)".contains("scan.tif")
+        }
+    }
+
+    /// Damage in the middle of a file, as a failing disk or a broken copy leaves it.
+    enum Damage: CaseIterable {
+        /// 8 KB of zeros halfway through.
+        case zeroed
+        /// One byte in every 997 overwritten.
+        case sprinkled
+
+        func apply(to data: Data) -> Data {
+            var bytes = [UInt8](data)
+            switch self {
+            case .zeroed:
+                let middle = bytes.count / 2
+                for index in middle..<min(bytes.count, middle + 8192) { bytes[index] = 0 }
+            case .sprinkled:
+                for index in stride(from: 2000, to: bytes.count - 2, by: 997) { bytes[index] = 0x55 }
+            }
+            return Data(bytes)
+        }
+    }
+
+    @Test(arguments: [Bitmap.Format.jpeg(quality: 90, orientation: nil), .png, .webp], Damage.allCases)
+    func damagedInTheMiddleIsNotAReadableImage(format: Bitmap.Format, damage: Damage) throws {
+        let whole = try SamplePortrait.bitmap(seed: 11, width: 1200, height: 1600).encoded(as: format)
+        #expect(whole.count > 60_000, "big enough for the damage to land in the image data")
+        _ = try render(whole)
+        #expect {
+            _ = try render(damage.apply(to: whole), "photos/damaged")
+        } throws: { error in
+            "\(error)".hasPrefix("not a readable image: photos/damaged (")
+        }
+    }
+
+    @Test func aFewBytesOfPaddingAfterAJPEGAreFine() throws {
+        var padded = try SamplePortrait.bitmap(seed: 12, width: 300, height: 400).encoded(as: .jpeg(quality: 90, orientation: nil))
+        // Some cameras leave a few bytes before the end-of-image marker.
+        padded.insert(contentsOf: [0x00, 0x00, 0x00], at: padded.count - 2)
+        #expect(try render(padded).width == 96)
+    }
+
+    @Test func eachPhotosErrorIsItsOwn() throws {
+        // A JPEG with a harmless warning (an unknown JFIF version) decodes fine, but libjpeg's
+        // warning lands in libvips' process-wide error buffer; a damaged WebP decoded beside it
+        // must still be told with its own message.
+        let plain = try SamplePortrait.bitmap(seed: 13, width: 600, height: 800).encoded(as: .jpeg(quality: 90, orientation: nil))
+        let oddJFIF = JPEGSegments.inserting([JPEGSegments.jfif(major: 3)], into: plain)
+        let brokenWebP = Damage.sprinkled.apply(to: try SamplePortrait.bitmap(seed: 14, width: 1200, height: 1600).encoded(as: .webp))
+        let messages = Messages()
+        DispatchQueue.concurrentPerform(iterations: 24) { index in
+            if index % 2 == 0 {
+                _ = try? pipeline.render(Photo(bytes: oddJFIF, version: nil, origin: "odd.jpg"), profiles: [profile])
+            } else {
+                do {
+                    _ = try pipeline.render(Photo(bytes: brokenWebP, version: nil, origin: "broken.webp"), profiles: [profile])
+                    messages.add("rendered")
+                } catch {
+                    messages.add("\(error)")
+                }
+            }
+        }
+        #expect(messages.all.count == 12)
+        for message in messages.all {
+            #expect(message.hasPrefix("not a readable image: broken.webp (webp") && !message.contains("Jpeg"), "\(message)")
         }
     }
 
@@ -145,6 +216,14 @@ import Testing
     }
 }
 
+/// Collects messages from concurrent work.
+final class Messages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.withLock { messages.append(message) } }
+    var all: [String] { lock.withLock { messages } }
+}
+
 /// Builds and reads JPEG marker segments, to plant metadata and check it is gone.
 enum JPEGSegments {
     static func exif(description: String) -> Data {
@@ -161,6 +240,9 @@ enum JPEGSegments {
     }
 
     static func comment(_ text: String) -> Data { segment(0xFE, Array(text.utf8)) }
+
+    /// A JFIF header (APP0) of the given major version: libjpeg warns about any but 1.
+    static func jfif(major: UInt8) -> Data { segment(0xE0, Array("JFIF".utf8) + [0, major, 2, 0, 0, 1, 0, 1, 0, 0]) }
 
     static func inserting(_ segments: [Data], into jpeg: Data) -> Data {
         var out = Data(jpeg.prefix(2))  // SOI

@@ -9,7 +9,8 @@
 VipsImage *pv_image_new_from_buffer(const void *buf, size_t len);
 
 /// Decodes with shrink-on-load to fit width x height (never enlarging), upright by EXIF
-/// orientation; CMYK comes out as sRGB. fail_on=truncated makes damaged files an error.
+/// orientation; CMYK comes out as sRGB. fail_on=error makes decoder errors (a truncated file, a
+/// PNG checksum) fail the decode; JPEG damage that libjpeg only warns about is checked apart.
 int pv_thumbnail_buffer(const void *buf, size_t len, VipsImage **out, int width, int height);
 
 /// Applies the embedded ICC profile, giving sRGB (relative colorimetric: in-gamut colours stay put).
