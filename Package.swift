@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libvips from Debian's libvips-dev, and fixed-argument wrappers for its variadic calls.
@@ -58,6 +60,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -111,7 +116,7 @@ let package = Package(
             name: "PortraitStoreTests",
             dependencies: ["PortraitStore", "PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "PortraitHTTPTests", dependencies: ["PortraitHTTP", "PortraitCore"]),
+        .testTarget(name: "PortraitHTTPTests", dependencies: ["PortraitHTTP", "PortraitCore", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "GraphSystemTests",
             dependencies: ["GraphSystem", "GraphSandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]

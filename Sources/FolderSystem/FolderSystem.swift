@@ -37,8 +37,10 @@ public final class FolderSystem: PhotoWriting {
         self.name = name
         self.settings = settings
         self.capabilities = Capabilities(
-            renditions: [settings.profile], matchKey: .mail, listsPhotoVersions: true, concurrency: 8)
+            renditions: [settings.profile], matching: [.same(.mail)], listsPhotoVersions: true, concurrency: 8)
     }
+
+    public var location: String { "folder:\(settings.folder.standardizedFileURL.path)" }
 
     // MARK: - PhotoSystem
 

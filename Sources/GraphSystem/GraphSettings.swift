@@ -39,31 +39,45 @@ public struct GraphSettings: Sendable {
         }
     }
 
+    /// Without a match key, a source's mail is looked up as Graph's `mail`, then as its
+    /// `userPrincipalName` (a photographer's `path,mail` CSV just works), and a source's UPN as
+    /// the UPN.
+    public static let defaultMatching: [MatchRule] = [.same(.mail), MatchRule(.mail, to: .userPrincipalName), .same(.userPrincipalName)]
+
     public var tenant: String
     public var clientId: String
     public var credential: Credential
+    public var cloud: Cloud
     /// Without a trailing slash, e.g. `https://graph.microsoft.com`.
     public var graphURL: String
     public var loginURL: String
-    public var match: MatchKey
+    public var matching: [MatchRule]
     public var profile: RenditionProfile
+    /// A PEM file of extra trusted CA certificates (a TLS-inspecting proxy's root).
+    public var caFile: String?
 
     /// Graph takes at most 4 MB per photo.
     public static let maxPhotoBytes = 4 * 1024 * 1024
     /// Graph's photo requests are limited to 4 at once per app (Outlook's MailboxConcurrency).
     public static let photoConcurrency = 4
 
-    public init(tenant: String, clientId: String, credential: Credential, graphURL: String, loginURL: String,
-                match: MatchKey, profile: RenditionProfile) {
+    /// `graphURL` and `loginURL` default to the cloud's own hosts.
+    public init(tenant: String, clientId: String, credential: Credential, cloud: Cloud = .global, graphURL: String? = nil,
+                loginURL: String? = nil, matching: [MatchRule] = defaultMatching, profile: RenditionProfile, caFile: String? = nil) {
+        func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
         self.tenant = tenant
         self.clientId = clientId
         self.credential = credential
-        self.graphURL = graphURL.hasSuffix("/") ? String(graphURL.dropLast()) : graphURL
-        self.loginURL = loginURL.hasSuffix("/") ? String(loginURL.dropLast()) : loginURL
-        self.match = match
+        self.cloud = cloud
+        self.graphURL = trimmed(graphURL ?? cloud.graphURL)
+        self.loginURL = trimmed(loginURL ?? cloud.loginURL)
+        self.matching = matching
         self.profile = profile
+        self.caFile = caFile
     }
 
     var tokenURL: String { "\(loginURL)/\(tenant)/oauth2/v2.0/token" }
-    var scope: String { "\(graphURL)/.default" }
+    /// The cloud's Graph resource, whatever host requests go to (a proxy, a gateway): Entra
+    /// refuses any other (AADSTS70011).
+    var scope: String { "\(cloud.graphURL)/.default" }
 }

@@ -17,12 +17,15 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
     public init(name: String, settings: GraphSettings) throws {
         self.name = name
         self.settings = settings
-        capabilities = Capabilities(renditions: [settings.profile], matchKey: settings.match,
+        capabilities = Capabilities(renditions: [settings.profile], matching: settings.matching,
                                     listsPhotoVersions: false, concurrency: GraphSettings.photoConcurrency)
-        client = ThrottledClient(throttle: Throttle(start: 2, maximum: GraphSettings.photoConcurrency))
-        let source = try GraphTokens(system: name, settings: settings)
+        let http = try HTTPService(caFile: settings.caFile)
+        client = ThrottledClient(name: name, http: http, throttle: Throttle(start: 2, maximum: GraphSettings.photoConcurrency))
+        let source = try GraphTokens(system: name, settings: settings, http: http)
         tokens = TokenCache { try await source.fetch() }
     }
+
+    public var location: String { "graph:\(settings.tenant.lowercased())" }
 
     // MARK: - PhotoSystem
 
@@ -95,7 +98,8 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         guard (200..<300).contains(reply.status) else {
             throw GraphError.failure(reply, system: name, action: "write the photo of \(account.label)")
         }
-        // The reply carries no etag: the engine reads it once the write is recorded.
+        // The reply carries no etag, and asking for it would double the requests of a push: the
+        // next run, which reads every written person's version anyway, confirms it.
         return nil
     }
 
@@ -128,7 +132,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
             })
         } catch let error as RetriesExhausted {
             throw SystemError(.failed, "\(name): \(error)")
-        } catch let error as TransportError {
+        } catch let error as Unreachable {
             throw SystemError(.unreachable, "\(name): cannot reach \(settings.graphURL): \(error)")
         }
     }

@@ -8,11 +8,13 @@ struct GraphTokens: Sendable {
     let settings: GraphSettings
     let assertion: ClientAssertion?
     /// Its own throttle: sign-in is a different service from Graph.
-    let client = ThrottledClient(throttle: Throttle(start: 1, maximum: 2), policy: RetryPolicy(maxAttempts: 3, budget: .seconds(30)))
+    let client: ThrottledClient
 
-    init(system: String, settings: GraphSettings) throws {
+    init(system: String, settings: GraphSettings, http: HTTPService) throws {
         self.system = system
         self.settings = settings
+        client = ThrottledClient(name: system, http: http, throttle: Throttle(start: 1, maximum: 2),
+                                 policy: RetryPolicy(maxAttempts: 3, budget: .seconds(30)))
         if case .certificate(let certificate, let key, let algorithm) = settings.credential {
             do {
                 assertion = try ClientAssertion(certificatePEM: certificate, privateKeyPEM: key, algorithm: algorithm)
@@ -33,6 +35,8 @@ struct GraphTokens: Sendable {
                                 body: Data(try form().utf8))
             }
         } catch let error as RetriesExhausted {
+            throw SystemError(.unreachable, "\(system): cannot reach the sign-in service \(settings.loginURL): \(error)")
+        } catch let error as Unreachable {
             throw SystemError(.unreachable, "\(system): cannot reach the sign-in service \(settings.loginURL): \(error)")
         }
         guard reply.status == 200 else {

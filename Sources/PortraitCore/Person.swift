@@ -5,6 +5,23 @@ public enum MatchKey: String, Sendable, CaseIterable, Codable {
     case employeeId
 }
 
+/// One way a target finds a source's person: the source's `source` key compared with the
+/// target's `target` key (a photographer's mail against Entra's `mail`, or against its UPN).
+public struct MatchRule: Sendable, Hashable, CustomStringConvertible {
+    public var source: MatchKey
+    public var target: MatchKey
+
+    public init(_ source: MatchKey, to target: MatchKey) {
+        self.source = source
+        self.target = target
+    }
+
+    /// The same key on both sides.
+    public static func same(_ key: MatchKey) -> MatchRule { MatchRule(key, to: key) }
+
+    public var description: String { source == target ? source.rawValue : "\(source.rawValue) → \(target.rawValue)" }
+}
+
 /// What a system knows that identifies a person across systems. Values are compared
 /// case-insensitively for mail and UPN, so they are stored lowercased.
 public struct MatchKeys: Sendable, Hashable, Codable {

@@ -6,6 +6,9 @@
 public protocol PhotoSystem: AnyObject, Sendable {
     /// The name the configuration gives the system, e.g. "hr".
     var name: String { get }
+    /// What the system points at (a folder's path, a tenant, a server), so what Portrait wrote
+    /// to one tenant is not taken for what it wrote to another under the same name.
+    var location: String { get }
     var capabilities: Capabilities { get }
 
     /// Everyone in the system, a page at a time, with whatever problems listing found.
@@ -41,16 +44,17 @@ public protocol PhotoVersionReading: PhotoSystem {
 public struct Capabilities: Sendable {
     /// What a target wants written, in the order `writePhoto` receives them. Empty for sources only.
     public var renditions: [RenditionProfile]
-    /// How people from a source are found in this system.
-    public var matchKey: MatchKey
+    /// How people from a source are found in this system, tried in order; two rules finding two
+    /// different accounts is an error, never a guess.
+    public var matching: [MatchRule]
     /// Whether `listPeople` already shows each photo's version (so no per-person request is needed).
     public var listsPhotoVersions: Bool
     /// How many requests the system takes at once without complaint.
     public var concurrency: Int
 
-    public init(renditions: [RenditionProfile], matchKey: MatchKey, listsPhotoVersions: Bool, concurrency: Int) {
+    public init(renditions: [RenditionProfile], matching: [MatchRule], listsPhotoVersions: Bool, concurrency: Int) {
         self.renditions = renditions
-        self.matchKey = matchKey
+        self.matching = matching
         self.listsPhotoVersions = listsPhotoVersions
         self.concurrency = concurrency
     }

@@ -11,42 +11,51 @@ struct PersonJob: Sendable {
     let options: PushEngine.Options
     let runId: Int64
 
+    /// How the person's photo in a target stands against Portrait's last write there.
+    enum Standing: Sendable {
+        /// Portrait never wrote there; `existing` when the person is known to have a photo there.
+        case new(existing: Bool)
+        /// What Portrait last wrote is there (or the target cannot tell).
+        case ours
+        /// Someone changed it since: from one version to another.
+        case changed(from: String?, to: String?)
+        /// Someone deleted it since.
+        case deleted
+    }
+
     /// A target this person is to be written to, with what is known before reading the photo.
     private struct Pending: Sendable {
         let index: TargetIndex
         let account: Account
         let written: WrittenState?
-        /// The target's photo version now; nil when it has none or does not report versions.
-        let remoteVersion: String?
+        let standing: Standing
 
         var name: String { index.target.name }
 
-        /// Whether someone else changed the photo since Portrait's last write.
-        var changedElsewhere: Bool {
-            guard let written, written.remoteVersion != nil else { return false }
-            return remoteVersion != written.remoteVersion
-        }
-
         /// Whether what was last written still stands, made from the same profiles.
         var lastWriteStands: Bool {
-            guard let written else { return false }
-            return written.profile == index.profileText && !changedElsewhere
+            guard let written, case .ours = standing else { return false }
+            return written.profile == index.profileText
         }
     }
 
-    func run(_ account: Account) async -> [ItemOutcome] {
+    func run(_ account: Account) async -> PersonResult {
         let person = account.label
-        var outcomes: [ItemOutcome] = []
+        var result = PersonResult(person: person)
         var pending: [Pending] = []
         for index in indexes {
+            if let reason = index.outage.current {
+                result.outcomes.append(unreachable(person, index.target.name, reason))
+                continue
+            }
             switch index.account(for: account.keys) {
             case .failure(let error):
-                outcomes.append(ItemOutcome(person: person, system: index.target.name, action: .failed, message: error.message))
+                result.outcomes.append(ItemOutcome(person: person, system: index.target.name, action: .failed, message: error.message))
             case .success(let targetAccount):
                 do {
                     pending.append(try await self.pending(targetAccount, in: index))
                 } catch {
-                    outcomes.append(failure(person, index.target.name, error))
+                    result.outcomes.append(failure(person, index, error))
                 }
             }
         }
@@ -55,11 +64,15 @@ struct PersonJob: Sendable {
         if !options.force, let sourceVersion = account.photo.version {
             pending.removeAll { item in
                 guard item.lastWriteStands, item.written?.sourceVersion == sourceVersion else { return false }
-                outcomes.append(ItemOutcome(person: person, system: item.name, action: .unchanged))
+                result.outcomes.append(ItemOutcome(person: person, system: item.name, action: .unchanged))
                 return true
             }
         }
-        guard !pending.isEmpty else { return outcomes }
+        guard !pending.isEmpty else { return result }
+        guard !options.stop.requested else {
+            result.complete = false
+            return result
+        }
 
         let rendered: RenderedPhoto
         let wanted = profiles(for: pending)
@@ -68,42 +81,85 @@ struct PersonJob: Sendable {
                 guard let photo = try await source.readPhoto(of: account) else { return nil }
                 return try await engine.render(photo, profiles: wanted)
             }) else {
-                return outcomes + pending.map {
+                result.outcomes += pending.map {
                     ItemOutcome(person: person, system: $0.name, action: .skipped, message: "no photo in \(source.name)")
                 }
+                return result
             }
             rendered = photo
         } catch {
-            return outcomes + pending.map { failure(person, $0.name, error) }
+            let sourceDown = (error as? SystemError)?.kind == .unreachable
+            result.outcomes += pending.map {
+                ItemOutcome(person: person, system: $0.name, action: .failed, message: "\(error)", failure: sourceDown ? .unreachable : .source)
+            }
+            return result
         }
+        if let warning = smallerThanWanted(rendered, pending, person: person) { result.warnings.append(warning) }
 
         for item in pending {
-            outcomes.append(await write(rendered, item, source: account))
+            guard !options.stop.requested else {
+                result.complete = false
+                break
+            }
+            result.outcomes.append(await write(rendered, item, source: account))
         }
-        return outcomes
+        return result
     }
 
     /// What is known of the person's photo in a target before reading the source photo.
     private func pending(_ targetAccount: Account, in index: TargetIndex) async throws -> Pending {
-        // The target's version matters only to compare with a write of ours.
-        var written = index.written[targetAccount.id]
-        let remote = written == nil ? nil : try await remoteVersion(of: targetAccount, in: index.target)
-        // A write whose version was never read back (a run stopped in between) takes the
-        // version there now as its own.
-        if let remote, written != nil, written?.remoteVersion == nil {
-            written?.remoteVersion = remote
-            if !options.dryRun {
-                try await engine.store.recordRemoteVersion(system: index.target.name, accountId: targetAccount.id, remoteVersion: remote)
+        let target = index.target
+        guard let written = index.written[targetAccount.id] else {
+            // One request per photo: the version of someone Portrait never wrote is asked only by
+            // a dry run, to say how many photos a first push would replace.
+            let existing: Bool = switch targetAccount.photo {
+            case .present: true
+            case .absent: false
+            case .unknown: options.dryRun ? try await remoteVersion(of: targetAccount, in: target) != nil : false
             }
+            return Pending(index: index, account: targetAccount, written: nil, standing: .new(existing: existing))
         }
-        return Pending(index: index, account: targetAccount, written: written, remoteVersion: remote)
+        guard target.capabilities.listsPhotoVersions || target is any PhotoVersionReading else {
+            return Pending(index: index, account: targetAccount, written: written, standing: .ours)
+        }
+        let remote = try await remoteVersion(of: targetAccount, in: target)
+        let standing: Standing
+        switch (written.remoteVersion, remote) {
+        case (_, nil):
+            standing = .deleted
+        case (nil, let now?):
+            // A write whose version its reply did not tell: the photo there now is ours if it is
+            // the image written (the service re-encodes, so images are compared, not bytes).
+            if try await isWrittenImage(targetAccount, in: target, written: written) {
+                standing = .ours
+                if !options.dryRun {
+                    try await engine.store.recordRemoteVersion(system: target.name, accountId: targetAccount.id, remoteVersion: now)
+                }
+            } else {
+                standing = .changed(from: nil, to: now)
+            }
+        case (let before?, let now?):
+            standing = before == now ? .ours : .changed(from: before, to: now)
+        }
+        return Pending(index: index, account: targetAccount, written: written, standing: standing)
+    }
+
+    /// Whether the target's photo is the one Portrait wrote: the same image, within the
+    /// perceptual hash's strict limit for a re-encoded copy.
+    private func isWrittenImage(_ account: Account, in target: any PhotoWriting, written: WrittenState) async throws -> Bool {
+        guard let hex = written.perceptualHash, let ours = PerceptualHash(hex: hex),
+              let photo = try await target.readPhoto(of: account) else { return false }
+        do {
+            return try await engine.perceptualHash(of: photo).distance(to: ours) <= PerceptualHash.reencodedDistance
+        } catch is ImageError {
+            return false
+        }
     }
 
     private func write(_ rendered: RenderedPhoto, _ item: Pending, source account: Account) async -> ItemOutcome {
         let person = account.label
-        let renditions = item.index.target.capabilities.renditions.map { profile in
-            rendered.renditions.first { $0.profile == profile }!
-        }
+        let profiles = item.index.target.capabilities.renditions
+        let renditions = profiles.map { profile in rendered.renditions.first { $0.profile == profile }! }
         let digest = renditions.map(\.sha256).joined(separator: "+")
         if !options.force, item.lastWriteStands, item.written?.renditionSHA256 == digest {
             if !options.dryRun, item.written?.sourceVersion != account.photo.version {
@@ -111,32 +167,42 @@ struct PersonJob: Sendable {
             }
             return ItemOutcome(person: person, system: item.name, action: .unchanged)
         }
-        let replacing = item.changedElsewhere
-            ? "replaced a photo changed in \(item.name) since Portrait's last write (version \(item.written?.remoteVersion ?? "none") → \(item.remoteVersion ?? "none"))"
-            : nil
+        let (overwrote, detail) = describe(item)
         if options.dryRun {
-            return ItemOutcome(person: person, system: item.name, action: .uploaded, message: replacing)
+            return ItemOutcome(person: person, system: item.name, action: .uploaded, message: detail, overwrote: overwrote)
         }
         do {
             let version = try await item.index.target.writePhoto(renditions, for: item.account)
-            let action: AuditEntry.Action = item.written == nil ? .uploaded : (replacing != nil ? .replaced : .updated)
-            let state = WrittenState(
-                renditionSHA256: digest, perceptualHash: rendered.perceptualHash.description,
-                profile: item.index.profileText, sourceVersion: account.photo.version,
-                remoteVersion: version, writtenAt: Date())
-            try await engine.store.recordWrite(PhotoWrite(
-                system: item.name, account: item.account, person: account.keys, state: state,
-                audit: .init(runId: runId, action: action, hashBefore: item.written?.renditionSHA256,
-                             hashAfter: digest, detail: replacing)))
-            // The write is on record before its version is asked for: a run stopped now does not
-            // send the photo again.
-            if version == nil, let reader = item.index.target as? any PhotoVersionReading,
-               let readBack = try await reader.photoVersion(of: item.account) {
-                try await engine.store.recordRemoteVersion(system: item.name, accountId: item.account.id, remoteVersion: readBack)
+            let action: AuditEntry.Action = switch item.standing {
+            case .new: .uploaded
+            case .ours: .updated
+            case .changed, .deleted: .replaced
             }
-            return ItemOutcome(person: person, system: item.name, action: .uploaded, message: replacing)
+            let hash = rendered.hashes[profiles.first?.crop ?? .centre] ?? rendered.perceptualHash
+            // Recorded without a version when the write tells none: the next run confirms it.
+            let state = WrittenState(
+                renditionSHA256: digest, perceptualHash: hash.description, profile: item.index.profileText,
+                sourceVersion: account.photo.version, remoteVersion: version, writtenAt: Date())
+            try await engine.store.recordWrite(PhotoWrite(
+                system: item.name, location: item.index.target.location, account: item.account, person: account.keys, state: state,
+                audit: .init(runId: runId, action: action, hashBefore: item.written?.renditionSHA256, hashAfter: digest, detail: detail)))
+            return ItemOutcome(person: person, system: item.name, action: .uploaded, message: detail, overwrote: overwrote)
         } catch {
-            return failure(person, item.name, error)
+            return failure(person, item.index, error)
+        }
+    }
+
+    /// What a write over `item` overwrites, and how the report and audit log say it.
+    private func describe(_ item: Pending) -> (ItemOutcome.Overwrote?, String?) {
+        switch item.standing {
+        case .new(existing: true):
+            return (.existing, "replaced the photo \(item.name) already had")
+        case .changed(let from, let to):
+            return (.changed, "replaced a photo changed in \(item.name) since Portrait's last write (version \(from ?? "unconfirmed") → \(to ?? "none"))")
+        case .deleted:
+            return (.deleted, "restored a photo deleted in \(item.name) since Portrait's last write")
+        case .new, .ours:
+            return (nil, nil)
         }
     }
 
@@ -157,7 +223,23 @@ struct PersonJob: Sendable {
         return pending.flatMap(\.index.target.capabilities.renditions).filter { seen.insert($0).inserted }
     }
 
-    private func failure(_ person: String, _ system: String, _ error: any Error) -> ItemOutcome {
-        ItemOutcome(person: person, system: system, action: .failed, message: "\(error)")
+    /// A source photo smaller than a target's side is written at its own size: say so, once.
+    private func smallerThanWanted(_ rendered: RenderedPhoto, _ pending: [Pending], person: String) -> ReportedProblem? {
+        let side = min(rendered.width, rendered.height)
+        let short = pending.filter { item in item.index.target.capabilities.renditions.contains { !$0.upscale && $0.side > side } }
+        guard let largest = short.flatMap(\.index.target.capabilities.renditions).map(\.side).max() else { return nil }
+        let names = short.map(\.name).joined(separator: ", ")
+        return ReportedProblem(person: person, system: source.name, message: "the photo is \(rendered.width)×\(rendered.height) px, smaller than the \(largest) px \(names) \(short.count == 1 ? "wants" : "want"): written at \(side) px; a larger original looks better (or set upscale = true)")
+    }
+
+    private func failure(_ person: String, _ index: TargetIndex, _ error: any Error) -> ItemOutcome {
+        guard let error = error as? SystemError, error.kind == .unreachable else {
+            return ItemOutcome(person: person, system: index.target.name, action: .failed, message: "\(error)")
+        }
+        return unreachable(person, index.target.name, index.outage.record(error.message))
+    }
+
+    private func unreachable(_ person: String, _ system: String, _ reason: String) -> ItemOutcome {
+        ItemOutcome(person: person, system: system, action: .failed, message: reason, failure: .unreachable)
     }
 }

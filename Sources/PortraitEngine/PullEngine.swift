@@ -13,13 +13,19 @@ public struct PullEngine: Sendable {
         public var withoutPhoto = 0
         public var failed = 0
         public var errors: [ReportedProblem] = []
+        /// Why the source stopped answering, if it did; its remaining people failed.
+        public var unreachable: String?
+        /// Everyone the source listed.
+        public var listed = 0
+        public var interrupted = false
         public var seconds: Double = 0
         public var people: Int { downloaded + unchanged + withoutPhoto + failed }
     }
 
     public init() {}
 
-    public func pull(from source: any PhotoSystem, into folder: URL, progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> Report {
+    public func pull(from source: any PhotoSystem, into folder: URL, stop: StopSignal = StopSignal(),
+                     progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> Report {
         let started = Date()
         try await source.check()
         do {
@@ -29,28 +35,33 @@ public struct PullEngine: Sendable {
         }
         let manifest = try Manifest(folder: folder)
         var report = Report(source: source.name)
+        let outage = Outage()
         // Enough in flight that the source's throttle always has requests waiting.
         let width = 4 * source.capabilities.concurrency
-        var listed = 0
-        try await forEachPerson(in: source.listPeople(), width: width, onPage: { page in
-            listed += page.accounts.count
-            progress(.listed(total: listed))
+        try await forEachPerson(in: source.listPeople(), width: width, stop: stop, onPage: { _, count in
+            report.listed += count
+            progress(.listed(total: report.listed))
         }, work: { account in
-            (await self.pullOne(account, from: source, manifest: manifest), account.label)
+            if let reason = outage.current { return (Outcome.unreachable(reason), account.label) }
+            let outcome = await self.pullOne(account, from: source, manifest: manifest)
+            if case .unreachable(let reason) = outcome { return (.unreachable(outage.record(reason)), account.label) }
+            return (outcome, account.label)
         }, collect: { (outcome: Outcome, person: String) in
-            var failed = false
             switch outcome {
             case .downloaded: report.downloaded += 1
             case .unchanged: report.unchanged += 1
             case .withoutPhoto: report.withoutPhoto += 1
             case .failed(let message):
-                failed = true
                 report.failed += 1
                 report.errors.append(ReportedProblem(person: person, system: source.name, message: message))
+            case .unreachable(let reason):
+                report.failed += 1
+                report.unreachable = reason
             }
-            progress(.finished(person: person, failed: failed))
+            progress(.pulled(person: person, outcome: outcome.text))
         })
         try await manifest.save()
+        report.interrupted = stop.requested
         report.errors.sort { $0.person < $1.person }
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -59,6 +70,17 @@ public struct PullEngine: Sendable {
     enum Outcome: Sendable {
         case downloaded, unchanged, withoutPhoto
         case failed(String)
+        case unreachable(String)
+
+        /// For `-v` and the progress bar: "downloaded", or "failed: why".
+        var text: String {
+            switch self {
+            case .downloaded: "downloaded"
+            case .unchanged: "unchanged"
+            case .withoutPhoto: "no photo"
+            case .failed(let message), .unreachable(let message): "failed: \(message)"
+            }
+        }
     }
 
     private func pullOne(_ account: Account, from source: any PhotoSystem, manifest: Manifest) async -> Outcome {
@@ -84,6 +106,7 @@ public struct PullEngine: Sendable {
                     version = current
                 }
             }
+            version = version.map(Manifest.plain)
             if let version, await manifest.isCurrent(person, version: version) {
                 return .unchanged
             }
@@ -93,8 +116,10 @@ public struct PullEngine: Sendable {
             }
             let digest = SHA256.hash(data: photo.bytes).map { String(format: "%02x", $0) }.joined()
             try photo.bytes.write(to: manifest.folder.appendingPathComponent(file), options: .atomic)
-            try await manifest.record(Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version ?? ""))
+            try await manifest.record(Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version.map(Manifest.plain) ?? ""))
             return .downloaded
+        } catch let error as SystemError where error.kind == .unreachable {
+            return .unreachable(error.message)
         } catch {
             return .failed("\(error)")
         }
@@ -163,7 +188,16 @@ actor Manifest {
         if unsaved >= Self.saveEvery { try save() }
     }
 
-    /// Versions such as Graph's etags carry quotes: CSV-quote them.
+    /// An HTTP entity tag without its quotes (and weak marker): `"0A1B"` → `0A1B`, so the
+    /// manifest's version column reads plainly.
+    static func plain(_ version: String) -> String {
+        var text = Substring(version)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        if text.count >= 2, text.first == "\"", text.last == "\"" { text = text.dropFirst().dropLast() }
+        return String(text)
+    }
+
+    /// CSV-quotes a value that holds a quote or a comma.
     private static func quote(_ value: String) -> String {
         value.contains(where: { $0 == "\"" || $0 == "," }) ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
     }

@@ -2,6 +2,7 @@ import Foundation
 import PortraitCore
 import PortraitImaging
 import PortraitStore
+import Synchronization
 
 /// Carries each person's photo from a source to every target.
 ///
@@ -14,23 +15,36 @@ public struct PushEngine: Sendable {
         public var dryRun: Bool
         /// Write even when nothing changed.
         public var force: Bool
+        /// Only these people (a mail, UPN, employee id or source id each, any case); all when empty.
+        public var only: Set<String>
+        /// Ctrl-C: start no more people or writes, finish those in flight.
+        public var stop: StopSignal
 
-        public init(dryRun: Bool = false, force: Bool = false) {
+        public init(dryRun: Bool = false, force: Bool = false, only: Set<String> = [], stop: StopSignal = StopSignal()) {
             self.dryRun = dryRun
             self.force = force
+            self.only = Set(only.map { $0.lowercased() })
+            self.stop = stop
+        }
+
+        /// Whether `--only` lets this person (or this listing problem's subject) through.
+        func includes(_ keys: MatchKeys, id: String) -> Bool {
+            only.isEmpty || [keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), id.lowercased()]
+                .contains { $0.map(only.contains) ?? false }
         }
     }
 
     let store: Store
-    let pipeline = ImagePipeline()
+    let pipeline: ImagePipeline
     /// Photos being read or rendered at once: bounds memory, since each holds a whole original.
     let photoSlots: Limiter
     /// Renders at once: one per core.
     let renderSlots: Limiter
     let cores: Int
 
-    public init(store: Store, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(store: Store, pipeline: ImagePipeline = ImagePipeline(), cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.store = store
+        self.pipeline = pipeline
         self.cores = max(1, cores)
         photoSlots = Limiter(width: self.cores + 2)
         renderSlots = Limiter(width: self.cores)
@@ -47,43 +61,44 @@ public struct PushEngine: Sendable {
         var indexes: [TargetIndex] = []
         for target in targets {
             try await target.check()
-            indexes.append(try await TargetIndex(target: target, written: store.writtenStates(system: target.name)))
+            let written = try await store.writtenStates(system: target.name, location: target.location)
+            indexes.append(try await TargetIndex(target: target, written: written))
         }
         let runId = options.dryRun ? nil : try await store.beginRun(
             command: "push", source: source.name, targets: targets.map(\.name), dryRun: options.dryRun)
-        var report = PushReport(
-            source: source.name, dryRun: options.dryRun, targetOrder: targets.map(\.name),
-            targets: Dictionary(uniqueKeysWithValues: targets.map { ($0.name, TargetTally()) }),
-            errors: [], warnings: [], replaced: [], people: 0, runId: runId, seconds: 0)
+        var report = PushReport(source: source.name, dryRun: options.dryRun, targetOrder: targets.map(\.name))
+        for target in targets { report.targetLocations[target.name] = target.location }
 
         let job = PersonJob(engine: self, source: source, indexes: indexes, options: options, runId: runId ?? 0)
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
-        try await forEachPerson(in: source.listPeople(), width: width, onPage: { page in
-            for problem in page.problems {
+        try await forEachPerson(in: source.listPeople(), width: width, stop: options.stop, include: { account in
+            options.includes(account.keys, id: account.id)
+        }, onPage: { page, included in
+            for problem in page.problems where options.only.isEmpty || options.only.contains(problem.subject.lowercased()) {
                 let item = ReportedProblem(person: problem.subject, system: source.name, message: problem.message)
                 if problem.severity == .warning {
                     report.warnings.append(item)
                 } else {
                     report.errors.append(item)
-                    for target in targets { report.targets[target.name]?.count(.failed) }
+                    for target in targets { report.targets[target.name]?.failed += 1 }
                 }
             }
-            report.people += page.accounts.count
+            report.people += included
             progress(.listed(total: report.people))
         }, work: { account in
             await job.run(account)
-        }, collect: { outcomes in
-            for outcome in outcomes { report.record(outcome) }
-            progress(.finished(person: outcomes.first?.person ?? "", failed: outcomes.contains { $0.action == .failed }))
+        }, collect: { result in
+            report.record(result)
+            progress(.finished(result))
         })
 
+        report.interrupted = options.stop.requested
         report.errors.sort { ($0.person, $0.system) < ($1.person, $1.system) }
         report.seconds = Date().timeIntervalSince(started)
         if let runId {
-            let outcome = report.hasFailures ? "partial" : "ok"
-            try await store.finishRun(runId, outcome: outcome, summary: report.summaryLine)
+            try await store.finishRun(runId, outcome: report.outcome, summary: report.summaryLine)
         }
         return report
     }
@@ -93,65 +108,83 @@ public struct PushEngine: Sendable {
             try await offload { [pipeline] in try pipeline.render(photo, profiles: profiles) }
         }
     }
-}
 
-extension PushReport {
-    mutating func record(_ outcome: ItemOutcome) {
-        targets[outcome.system]?.count(outcome.action)
-        let problem = ReportedProblem(person: outcome.person, system: outcome.system, message: outcome.message ?? "")
-        switch outcome.action {
-        case .failed: errors.append(problem)
-        case .uploaded where outcome.message != nil: replaced.append(problem)
-        default: break
+    func perceptualHash(of photo: Photo) async throws -> PerceptualHash {
+        try await renderSlots.withPermit {
+            try await offload { [pipeline] in try pipeline.perceptualHash(of: photo) }
         }
     }
-
-    /// One line for the store's run table: counts per target.
-    var summaryLine: String {
-        targetOrder.map { name in
-            let t = targets[name] ?? TargetTally()
-            return "\(name): \(t.uploaded) uploaded, \(t.unchanged) unchanged, \(t.skipped) skipped, \(t.failed) failed"
-        }.joined(separator: "; ")
-    }
 }
 
-/// A target's people by the key the source is matched on, and what Portrait last wrote there.
+/// A target's people by each key it is matched on, and what Portrait last wrote there.
 struct TargetIndex: Sendable {
     let target: any PhotoWriting
-    let accounts: [String: [Account]]
+    let accounts: [MatchKey: [String: [Account]]]
     let written: [String: WrittenState]
     /// The profiles as the store records them; a change means every photo is rendered again.
     let profileText: String
+    /// Set once the target stops answering: its remaining people fail at once.
+    let outage = Outage()
 
     init(target: any PhotoWriting, written: [String: WrittenState]) async throws {
         self.target = target
         self.written = written
-        let key = target.capabilities.matchKey
-        var accounts: [String: [Account]] = [:]
+        let keys = Set(target.capabilities.matching.map(\.target))
+        var accounts: [MatchKey: [String: [Account]]] = [:]
         for try await page in target.listPeople() {
             for account in page.accounts {
-                guard let value = account.keys[key] else { continue }
-                accounts[value, default: []].append(account)
+                for key in keys {
+                    guard let value = account.keys[key] else { continue }
+                    accounts[key, default: [:]][value, default: []].append(account)
+                }
             }
         }
         self.accounts = accounts
         profileText = target.capabilities.renditions.map(\.description).joined(separator: "; ")
     }
 
-    /// The person's account here, or why there is none.
+    /// The person's account here, or why there is none. Every matching rule is tried: two rules
+    /// finding two different accounts is an error naming both, never a guess.
     func account(for keys: MatchKeys) -> Result<Account, SystemError> {
-        let key = target.capabilities.matchKey
-        guard let value = keys[key] else {
-            return .failure(SystemError(.notFound, "has no \(key.rawValue), which \(target.name) finds people by"))
+        let rules = target.capabilities.matching
+        var found: [(Account, MatchRule)] = []
+        for rule in rules {
+            guard let value = keys[rule.source] else { continue }
+            let matches = accounts[rule.target]?[value] ?? []
+            if matches.count > 1 {
+                return .failure(SystemError(.notFound, "\(matches.count) accounts in \(target.name) have \(rule.target.rawValue) \(value) (\(matches.map(\.id).joined(separator: ", "))); make it unique there"))
+            }
+            if let match = matches.first, !found.contains(where: { $0.0.id == match.id }) {
+                found.append((match, rule))
+            }
         }
-        switch accounts[value] ?? [] {
-        case let found where found.count > 1:
-            return .failure(SystemError(.notFound, "\(found.count) accounts in \(target.name) have \(key.rawValue) \(value); make it unique there"))
-        case let found where found.count == 1:
-            return .success(found[0])
-        default:
-            if let created = target.newAccount(for: keys) { return .success(created) }
-            return .failure(SystemError(.notFound, "nobody in \(target.name) has \(key.rawValue) \(value)"))
+        if found.count > 1 {
+            let named = found.map { "\($0.0.label) (id \($0.0.id), by \($0.1))" }.joined(separator: " and ")
+            return .failure(SystemError(.notFound, "matches two accounts in \(target.name): \(named); set `match` for \(target.name) to the key that decides"))
+        }
+        if let (account, _) = found.first { return .success(account) }
+        if let created = target.newAccount(for: keys) { return .success(created) }
+        let sourceKeys = rules.map(\.source).reduce(into: [MatchKey]()) { if !$0.contains($1) { $0.append($1) } }
+        let values = sourceKeys.compactMap { key in keys[key].map { "\(key.rawValue) \($0)" } }
+        guard !values.isEmpty else {
+            return .failure(SystemError(.notFound, "has no \(sourceKeys.map(\.rawValue).joined(separator: " or ")), which \(target.name) finds people by"))
+        }
+        let targetKeys = rules.map(\.target.rawValue).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return .failure(SystemError(.notFound, "nobody in \(target.name) matches \(values.joined(separator: ", ")) (compared with \(targetKeys.joined(separator: ", ")))"))
+    }
+}
+
+/// Why a system stopped answering during a run, once it has.
+final class Outage: Sendable {
+    private let reason = Mutex<String?>(nil)
+
+    var current: String? { reason.withLock { $0 } }
+
+    /// Records the first reason; returns the one on record.
+    func record(_ message: String) -> String {
+        reason.withLock { reason in
+            if reason == nil { reason = message }
+            return reason!
         }
     }
 }

@@ -2,6 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PortraitCore
+import Synchronization
 
 /// One HTTP request, built anew for every attempt (a retry may carry a fresh token).
 public struct HTTPRequestSpec: Sendable {
@@ -50,24 +54,29 @@ public struct HTTPReply: Sendable {
 /// shorter than its Content-Length. Always worth retrying an idempotent request.
 public struct TransportError: Error, CustomStringConvertible {
     public var description: String
+    /// No connection was made at all (refused, DNS, connect timeout, TLS handshake): the system
+    /// may be down, rather than one answer lost.
+    public var atConnect: Bool
 }
 
-/// Sends requests over one shared connection pool. Redirects are not followed (a redirect must
-/// never carry a token to another host) and TLS certificates are always verified.
+/// Where requests go out: straight, or through the proxy `HTTPS_PROXY` names (unless `NO_PROXY`
+/// covers the host), trusting the system's CAs plus an optional `ca_file` (a TLS-inspecting
+/// proxy's root). Plain http is only ever sent to loopback hosts, so it never takes a proxy.
 public struct HTTPService: Sendable {
-    /// Lives as long as the process: one pool, shared by every system.
-    static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: .seconds(60)),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
-        ))
-
     /// Replies larger than this are refused (photos are at most a few MB).
     public static let maxReplyBytes = 16 * 1024 * 1024
 
-    public init() {}
+    private let direct: HTTPClient
+    private let proxied: HTTPClient?
+    private let noProxy: NoProxy
+
+    /// `caFile`: a PEM file of extra trusted CA certificates.
+    public init(caFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let proxy = try Proxy(environment: environment)
+        direct = try Clients.shared.client(Clients.Key(caFile: caFile, proxy: nil))
+        proxied = try proxy.map { try Clients.shared.client(Clients.Key(caFile: caFile, proxy: $0)) }
+        noProxy = NoProxy(environment["NO_PROXY"] ?? environment["no_proxy"] ?? "")
+    }
 
     public func send(_ spec: HTTPRequestSpec, timeout: Duration = .seconds(60)) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: spec.url)
@@ -76,12 +85,13 @@ public struct HTTPService: Sendable {
         if let body = spec.body {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        let client = client(for: spec.url)
         do {
-            let response = try await Self.client.execute(request, timeout: TimeAmount(timeout))
+            let response = try await client.execute(request, timeout: TimeAmount(timeout))
             let buffer = try await response.body.collect(upTo: Self.maxReplyBytes)
             let body = Data(buffer.readableBytesView)
             if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared != body.count {
-                throw TransportError(description: "the body ended after \(body.count) of \(declared) bytes")
+                throw TransportError(description: "the body ended after \(body.count) of \(declared) bytes", atConnect: false)
             }
             return HTTPReply(status: Int(response.status.code), headers: response.headers, body: body)
         } catch let error as TransportError {
@@ -89,20 +99,128 @@ public struct HTTPService: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw TransportError(description: Self.describe(error))
+            throw Self.transportError(error, url: spec.url)
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
+    private func client(for url: String) -> HTTPClient {
+        guard let proxied, let parsed = URL(string: url), parsed.scheme?.lowercased() == "https",
+              !noProxy.covers(host: parsed.host ?? "") else { return direct }
+        return proxied
+    }
+
+    private static func transportError(_ error: any Error, url: String) -> TransportError {
+        let host = URL(string: url).map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? url
+        switch error {
+        case let error as HTTPClientError:
             switch error {
-            case .remoteConnectionClosed: return "the connection was closed before the answer was complete"
-            case .readTimeout, .deadlineExceeded: return "no answer in time"
-            case .connectTimeout: return "could not connect in time"
-            case .bodyLengthMismatch: return "the body did not match its Content-Length"
-            default: return "\(error)"
+            case .remoteConnectionClosed: return TransportError(description: "the connection was closed before the answer was complete", atConnect: false)
+            case .readTimeout, .deadlineExceeded: return TransportError(description: "no answer in time", atConnect: false)
+            case .connectTimeout: return TransportError(description: "could not connect to \(host) in time", atConnect: true)
+            case .bodyLengthMismatch: return TransportError(description: "the body did not match its Content-Length", atConnect: false)
+            default: return TransportError(description: "\(error)", atConnect: false)
             }
+        case let error as IOError where [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT].contains(error.errnoCode):
+            return TransportError(description: "cannot connect to \(host): \(String(cString: strerror(error.errnoCode)).lowercased())", atConnect: true)
+        case is NIOConnectionError:
+            return TransportError(description: "cannot connect to \(host): \(error)", atConnect: true)
+        case let error as NIOSSLError:
+            if case .handshakeFailed(let reason) = error, "\(reason)".contains("WRONG_VERSION_NUMBER") {
+                return TransportError(description: "TLS handshake with \(host) failed — is this an http:// address?", atConnect: true)
+            }
+            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true)
+        case let error as NIOSSLExtraError:
+            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true)
+        default:
+            return TransportError(description: "\(error)", atConnect: false)
         }
-        return "\(error)"
+    }
+}
+
+/// One connection pool per kind of route, shared by every system that takes it.
+private final class Clients: Sendable {
+    struct Key: Hashable {
+        var caFile: String?
+        var proxy: Proxy?
+    }
+
+    static let shared = Clients()
+    private let clients = Mutex<[Key: HTTPClient]>([:])
+
+    func client(_ key: Key) throws -> HTTPClient {
+        try clients.withLock { clients in
+            if let client = clients[key] { return client }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let caFile = key.caFile {
+                do {
+                    tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
+                } catch {
+                    throw SystemError(.misconfigured, "ca_file \(caFile) holds no PEM certificate: \(error)")
+                }
+            }
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: tls,
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(5), read: .seconds(60)),
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32))
+            if let proxy = key.proxy {
+                configuration.proxy = .server(host: proxy.host, port: proxy.port,
+                                              authorization: proxy.credentials.map { .basic(credentials: $0) })
+            }
+            // Lives as long as the process.
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[key] = client
+            return client
+        }
+    }
+}
+
+/// `HTTPS_PROXY` (or `https_proxy`): `http://[user:password@]host[:port]`.
+struct Proxy: Hashable, Sendable {
+    var host: String
+    var port: Int
+    /// `user:password`, already percent-decoded.
+    var credentials: String?
+
+    init?(environment: [String: String]) throws {
+        guard let text = environment["HTTPS_PROXY"] ?? environment["https_proxy"], !text.isEmpty else { return nil }
+        try self.init(text)
+    }
+
+    init(_ text: String) throws {
+        let withScheme = text.contains("://") ? text : "http://\(text)"
+        guard let url = URL(string: withScheme), let host = url.host, !host.isEmpty,
+              ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            throw SystemError(.misconfigured, "HTTPS_PROXY is not a proxy address such as http://proxy.example.com:3128")
+        }
+        self.host = host
+        port = url.port ?? 80
+        if let user = url.user(percentEncoded: false) {
+            credentials = "\(user):\(url.password(percentEncoded: false) ?? "")"
+        }
+    }
+}
+
+/// `NO_PROXY` (or `no_proxy`): hosts reached directly. Entries are separated by commas: `*` for
+/// every host, a name that also covers its subdomains (`example.com`, `.example.com`), or an IP.
+struct NoProxy: Sendable {
+    private let entries: [String]
+
+    init(_ text: String) {
+        entries = text.split(separator: ",").map {
+            var entry = $0.trimmingCharacters(in: .whitespaces).lowercased()
+            if entry.hasPrefix("*.") { entry.removeFirst() }
+            if entry.hasPrefix(".") { entry.removeFirst() }
+            // A port names no different host here.
+            if let colon = entry.lastIndex(of: ":"), !entry.contains("]"), entry.filter({ $0 == ":" }).count == 1 {
+                entry = String(entry[..<colon])
+            }
+            return entry
+        }.filter { !$0.isEmpty }
+    }
+
+    func covers(host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return entries.contains { $0 == "*" || host == $0 || host.hasSuffix("." + $0) }
     }
 }

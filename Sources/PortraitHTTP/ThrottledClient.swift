@@ -1,22 +1,32 @@
 import Foundation
+import Logging
 import PortraitCore
 
 /// Sends idempotent requests through a `Throttle`, retrying what is worth retrying: 429, 5xx,
 /// dropped connections and truncated bodies, with backoff within the item's budget.
 public struct ThrottledClient: Sendable {
+    /// The system's name, for what is logged.
+    public let name: String
     public let http: HTTPService
     public let throttle: Throttle
     public let policy: RetryPolicy
+    public let reachability: Reachability
+    private static let log = Logger(label: "portrait.http")
 
-    public init(http: HTTPService = HTTPService(), throttle: Throttle, policy: RetryPolicy = RetryPolicy()) {
+    public init(name: String, http: HTTPService, throttle: Throttle, policy: RetryPolicy = RetryPolicy(),
+                reachability: Reachability = Reachability()) {
+        self.name = name
         self.http = http
         self.throttle = throttle
         self.policy = policy
+        self.reachability = reachability
     }
 
     /// Sends the request `make` builds until it gets an answer that is not transient, and returns
-    /// it (a 404 is an answer). `reauthorize` is asked once per item about a 401, with the request
-    /// that got it: if it dropped stale credentials (true), the request is built and sent again.
+    /// it (a 404 is an answer). Each attempt is built only once the throttle admits it, so a token
+    /// it carries is taken fresh after any wait. A 401 is handed to `reauthorize` with the request
+    /// that got it: if that dropped a stale token (true), the request is built and sent again at
+    /// once, within the item's budget, as often as a new token is obtained.
     public func perform(
         _ make: @Sendable () async throws -> HTTPRequestSpec,
         reauthorize: (@Sendable (HTTPRequestSpec, HTTPReply) async throws -> Bool)? = nil
@@ -24,40 +34,66 @@ public struct ThrottledClient: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         var attempt = 0
-        var reauthorized = false
         while true {
-            let spec = try await make()
+            if let reason = reachability.lost { throw Unreachable(reason: reason) }
             await throttle.begin()
-            let lastProblem: String
+            let spec: HTTPRequestSpec
+            do {
+                spec = try await make()
+            } catch {
+                await throttle.finish(.failed)
+                throw error
+            }
+            let problem: String
+            var retryAt: Duration?
             do {
                 let reply = try await http.send(spec)
+                reachability.answered()
                 switch reply.status {
                 case 429, 503:
                     await throttle.finish(.throttled(retryAfter: reply.retryAfter))
-                    lastProblem = "HTTP \(reply.status)\(reply.retryAfter.map { " (Retry-After \($0))" } ?? "")"
+                    problem = "HTTP \(reply.status)\(reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")"
+                    retryAt = reply.retryAfter
                 case 500, 502, 504:
                     await throttle.finish(.failed)
-                    lastProblem = "HTTP \(reply.status)"
-                case 401 where !reauthorized && reauthorize != nil:
+                    problem = "HTTP \(reply.status)"
+                case 401:
                     await throttle.finish(.healthy)
-                    reauthorized = true
-                    if try await reauthorize?(spec, reply) == true { continue }
-                    return reply
+                    guard let reauthorize, try await reauthorize(spec, reply) else { return reply }
+                    attempt += 1
+                    guard attempt < policy.maxAttempts, clock.now - started < policy.budget else { return reply }
+                    continue
                 default:
                     await throttle.finish(.healthy)
                     return reply
                 }
             } catch let error as TransportError {
                 await throttle.finish(.failed)
-                lastProblem = error.description
+                problem = error.description
+                if error.atConnect {
+                    if reachability.failedToConnect(error.description) {
+                        Self.log.warning("\(name): unreachable for the rest of this run: \(Unreachable(reason: error.description))")
+                        throw Unreachable(reason: error.description)
+                    }
+                    Self.log.warning("\(name): \(error.description); retrying")
+                }
             }
             attempt += 1
-            let wait = policy.backoff(afterAttempt: attempt)
+            let wait = max(policy.backoff(afterAttempt: attempt), retryAt ?? .zero)
             guard attempt < policy.maxAttempts, clock.now - started + wait < policy.budget else {
-                throw RetriesExhausted(attempts: attempt, seconds: (clock.now - started).seconds, last: lastProblem)
+                throw RetriesExhausted(attempts: attempt, seconds: (clock.now - started).seconds, last: problem)
+            }
+            if wait >= .seconds(2) {
+                Self.log.notice("\(name): \(problem); waiting \(Self.seconds(wait)) before attempt \(attempt + 1) of \(policy.maxAttempts)")
+            } else {
+                Self.log.info("\(name): \(problem); retrying (attempt \(attempt + 1) of \(policy.maxAttempts))")
             }
             try await Task.sleep(for: wait)
         }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f s", duration.seconds)
     }
 }
 

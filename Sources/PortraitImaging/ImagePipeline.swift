@@ -16,7 +16,11 @@ public struct ImageHeader: Sendable {
 public struct RenderedPhoto: Sendable {
     /// In the order of the profiles asked for.
     public var renditions: [Rendition]
-    public var perceptualHash: PerceptualHash
+    /// The perceptual hash of each square cut (the centre's always), to recognise a rendition
+    /// after another system re-encodes it.
+    public var hashes: [CropMode: PerceptualHash]
+    /// The photo's own: its centre square's.
+    public var perceptualHash: PerceptualHash { hashes[.centre]! }
     /// The upright size of the original.
     public var width: Int
     public var height: Int
@@ -83,11 +87,14 @@ public struct ImagePipeline: Sendable {
                 squares[crop] = made
                 return made
             }
-            let hash = try PerceptualHash(of: try square(.centre))
+            var hashes: [CropMode: PerceptualHash] = [:]
+            for crop in Set(profiles.map(\.crop)).union([.centre]) {
+                hashes[crop] = try PerceptualHash(of: try square(crop))
+            }
             let renditions = try profiles.map { profile in
                 try rendition(from: try square(profile.crop), profile: profile, origin: photo.origin)
             }
-            return RenderedPhoto(renditions: renditions, perceptualHash: hash, width: width, height: height)
+            return RenderedPhoto(renditions: renditions, hashes: hashes, width: width, height: height)
         } catch let failure as VipsFailure {
             throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
         }

@@ -56,15 +56,37 @@ public final class Store: Sendable {
         }
     }
 
+    /// Runs that never finished were stopped by a kill or a crash: say so, once the run lock
+    /// shows no process holds them any more.
+    public func closeAbandonedRuns() async throws {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE run SET outcome = 'killed', summary = 'stopped without finishing (killed or crashed)' WHERE outcome IS NULL")
+        }
+    }
+
+    /// The newest runs first.
+    public func runs(limit: Int = 20) async throws -> [RunRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id DESC LIMIT ?", arguments: [limit]).map(RunRecord.init)
+        }
+    }
+
+    public func run(_ id: Int64) async throws -> RunRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]).map(RunRecord.init)
+        }
+    }
+
     // MARK: - What was written where
 
-    /// Everything last written to a system, by account id.
-    public func writtenStates(system: String) async throws -> [String: WrittenState] {
+    /// Everything last written to a system where it points now, by account id. Writes recorded
+    /// before locations were (store v1) count for any location.
+    public func writtenStates(system: String, location: String) async throws -> [String: WrittenState] {
         try await db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT account_id, rendition_sha256, perceptual_hash, profile, source_version, remote_version, written_at
-                FROM photo_state WHERE system = ?
-                """, arguments: [system])
+                FROM photo_state WHERE system = ? AND (location = ? OR location IS NULL)
+                """, arguments: [system, location])
             var states: [String: WrittenState] = [:]
             while let row = try rows.next() {
                 states[row["account_id"]] = WrittenState(
@@ -87,16 +109,16 @@ public final class Store: Sendable {
             try Self.upsertAccount(write.account, system: write.system, personId: personId, in: db)
             try db.execute(sql: """
                 INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, perceptual_hash, profile,
-                                         source_version, remote_version, written_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         source_version, remote_version, written_at, location)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (system, account_id) DO UPDATE SET
                     person_id = excluded.person_id, rendition_sha256 = excluded.rendition_sha256,
                     perceptual_hash = excluded.perceptual_hash, profile = excluded.profile,
                     source_version = excluded.source_version, remote_version = excluded.remote_version,
-                    written_at = excluded.written_at
+                    written_at = excluded.written_at, location = excluded.location
                 """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
                                  write.state.perceptualHash, write.state.profile, write.state.sourceVersion,
-                                 write.state.remoteVersion, write.state.writtenAt])
+                                 write.state.remoteVersion, write.state.writtenAt, write.location])
             try Self.appendAudit(write.audit, system: write.system, account: write.account, in: db)
         }
     }
@@ -111,8 +133,8 @@ public final class Store: Sendable {
         }
     }
 
-    /// Notes the target's photo version for Portrait's last write, when it was not known at the
-    /// time (the run stopped between the write and reading the version back).
+    /// Notes the target's photo version for Portrait's last write, once a later run has seen that
+    /// the photo there is the one written (a write's reply need not tell its version).
     public func recordRemoteVersion(system: String, accountId: String, remoteVersion: String) async throws {
         try await db.write { db in
             try db.execute(
@@ -245,6 +267,10 @@ public final class Store: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            // Where each system pointed when it was written to (a folder's path, a tenant).
+            try db.execute(sql: "ALTER TABLE photo_state ADD COLUMN location TEXT")
+        }
         return migrator
     }
 }
@@ -291,14 +317,17 @@ public struct PhotoWrite: Sendable {
     }
 
     public var system: String
+    /// Where the system pointed (`PhotoSystem.location`).
+    public var location: String
     public var account: Account
     /// The person as the source knows them.
     public var person: MatchKeys
     public var state: WrittenState
     public var audit: Audit
 
-    public init(system: String, account: Account, person: MatchKeys, state: WrittenState, audit: Audit) {
+    public init(system: String, location: String, account: Account, person: MatchKeys, state: WrittenState, audit: Audit) {
         self.system = system
+        self.location = location
         self.account = account
         self.person = person
         self.state = state
@@ -327,6 +356,30 @@ public struct AuditEntry: Sendable {
     public var hashBefore: String?
     public var hashAfter: String?
     public var detail: String?
+}
+
+/// One run as the store keeps it.
+public struct RunRecord: Sendable {
+    public var id: Int64
+    public var command: String
+    public var source: String
+    public var targets: [String]
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// `ok`, `partial`, `failed`, `interrupted`, `killed`; nil while it runs.
+    public var outcome: String?
+    public var summary: String?
+
+    init(_ row: Row) {
+        id = row["id"]
+        command = row["command"]
+        source = row["source"]
+        targets = (row["targets"] as String).split(separator: ",").map(String.init)
+        startedAt = row["started_at"]
+        finishedAt = row["finished_at"]
+        outcome = row["outcome"]
+        summary = row["summary"]
+    }
 }
 
 public struct StoreError: Error, CustomStringConvertible {
