@@ -99,6 +99,7 @@ let package = Package(
                 "FolderSystem", "GraphSystem", "GraphSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "portrait", dependencies: ["PortraitApp"]),

@@ -15,12 +15,15 @@ public final class FolderSystem: PhotoWriting {
         public var pattern: String?
         /// The rendition written when this folder is a target.
         public var profile: RenditionProfile
+        /// Photos larger than this are refused before they are read.
+        public var maxInputBytes: Int
 
-        public init(folder: URL, csv: URL? = nil, pattern: String? = nil, profile: RenditionProfile) {
+        public init(folder: URL, csv: URL? = nil, pattern: String? = nil, profile: RenditionProfile, maxInputBytes: Int = Photo.maxInputBytes) {
             self.folder = folder
             self.csv = csv
             self.pattern = pattern
             self.profile = profile
+            self.maxInputBytes = maxInputBytes
         }
     }
 
@@ -89,8 +92,8 @@ public final class FolderSystem: PhotoWriting {
         let url = file(account.id)
         guard let (size, version) = Self.sizeAndVersion(of: url) else { return nil }
         // Refused before reading, so a huge file never reaches memory.
-        guard size <= Photo.maxInputBytes else {
-            throw SystemError(.rejected, "\(url.path) is \(size / 1_048_576) MB; photos over \(Photo.maxInputBytes / 1_048_576) MB are refused — export a smaller JPEG")
+        guard size <= settings.maxInputBytes else {
+            throw SystemError(.rejected, "\(url.path) is \(size / 1_048_576) MB; photos over \(settings.maxInputBytes / 1_048_576) MB are refused — export a smaller copy, or raise max_input_mb in [images]")
         }
         do {
             return Photo(bytes: try Data(contentsOf: url), version: version, origin: url.path)
@@ -140,52 +143,69 @@ public final class FolderSystem: PhotoWriting {
     private func listFromCSV() throws -> Listing {
         guard let csv = settings.csv else { return Listing() }
         let csvName = csv.lastPathComponent
+        var listing = Listing()
         let text: String
-        do {
-            text = try String(contentsOf: csv, encoding: .utf8)
-        } catch {
-            throw SystemError(.misconfigured, "\(name): cannot read \(csv.path) as UTF-8 text; save it as CSV UTF-8")
+        guard let data = try? Data(contentsOf: csv) else {
+            throw SystemError(.misconfigured, "\(name): cannot read \(csv.path)")
+        }
+        if let utf8 = String(data: data, encoding: .utf8) {
+            text = utf8
+        } else if let legacy = String(data: data, encoding: .windowsCP1252) {
+            // Excel's "CSV" on Windows: names with accents come out right read this way.
+            text = legacy
+            listing.problems.append(ListingProblem(subject: csvName, message: "\(csvName) is not UTF-8; read it as Windows-1252 (Latin-1) — check accented names, or save it as \"CSV UTF-8\"", severity: .warning))
+        } else {
+            throw SystemError(.misconfigured, "\(name): cannot read \(csv.path) as text; save it as \"CSV UTF-8\"")
         }
         let table = CSVTable(text: text)
         let columns = try CSVColumns(header: table.header, file: csv.path)
+        if !columns.unused.isEmpty {
+            listing.problems.append(ListingProblem(subject: csvName, message: "\(csvName): the columns \(columns.unused.joined(separator: ", ")) are not used (Portrait reads path, mail, upn and employeeId)", severity: .warning))
+        }
         let csvFolder = csv.deletingLastPathComponent()
 
-        var listing = Listing()
-        var rowsByMail: [String: [Int]] = [:]
+        var rowsByPerson: [String: [Int]] = [:]
         var candidates: [(line: Int, account: Account)] = []
         var mappedFiles: Set<String> = []
-        for record in table.records {
+        for record in table.records where !record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             let subject = "\(csvName) line \(record.line)"
             let row = columns.values(of: record.fields)
-            guard let path = row.path, !path.isEmpty else {
+            guard let written = row.path, !written.isEmpty else {
                 listing.problems.append(ListingProblem(subject: subject, message: "\(subject): the path is empty"))
                 continue
             }
-            let url = Self.resolve(path, in: csvFolder)
+            // Paths from Windows: backslashes separate folders.
+            let path = written.replacingOccurrences(of: "\\", with: "/")
+            var url = Self.resolve(path, in: csvFolder)
+            if let mail = row.mail, !mail.isEmpty, !Self.isOneMailAddress(mail) {
+                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): \"\(mail)\" is not one mail address; write just the address, such as jane.doe@example.org"))
+                continue
+            }
+            guard let person = row.keys.label else {
+                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail, upn or employeeId for \(path); every row needs one"))
+                mappedFiles.insert(url.path)
+                continue
+            }
+            if Self.version(of: url) == nil, let found = Self.matchingIgnoringCase(url) {
+                listing.problems.append(ListingProblem(subject: person, message: "\(subject): \(path) does not exist; using \(relativeId(found)), whose name differs only in letter case — did you mean it?", severity: .warning))
+                url = found
+            }
             mappedFiles.insert(url.path)
-            guard let mail = row.keys.mail else {
-                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail for \(path); every row needs the person's mail"))
-                continue
-            }
-            guard mail.contains("@") else {
-                listing.problems.append(ListingProblem(subject: mail, message: "\(subject): \"\(mail)\" is not a mail address"))
-                continue
-            }
             guard let version = Self.version(of: url) else {
-                listing.problems.append(ListingProblem(subject: mail, message: "\(subject): \(mail)'s photo \(url.path) does not exist"))
+                listing.problems.append(ListingProblem(subject: person, message: "\(subject): \(person)'s photo \(url.path) does not exist"))
                 continue
             }
-            rowsByMail[mail, default: []].append(record.line)
+            rowsByPerson[person, default: []].append(record.line)
             candidates.append((record.line, Account(id: relativeId(url), keys: row.keys, photo: .present(version: version))))
         }
         for (line, account) in candidates {
-            let mail = account.keys.mail ?? ""
-            let lines = rowsByMail[mail] ?? []
+            let person = account.label
+            let lines = rowsByPerson[person] ?? []
             if lines.count > 1 {
                 // Which photo is meant cannot be guessed: the person gets none until one row is removed.
                 if line == lines.first {
                     let where_ = lines.map(String.init).joined(separator: ", ")
-                    listing.problems.append(ListingProblem(subject: mail, message: "\(csvName): \(mail) is named on more than one line (\(where_)); keep one"))
+                    listing.problems.append(ListingProblem(subject: person, message: "\(csvName): \(person) is named on more than one line (\(where_)); keep one"))
                 }
                 continue
             }
@@ -193,6 +213,32 @@ public final class FolderSystem: PhotoWriting {
         }
         listing.problems += unmappedImages(excluding: mappedFiles)
         return listing
+    }
+
+    /// One plain address: something@somewhere, no spaces, angle brackets or separators.
+    static func isOneMailAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        let forbidden = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "<>,;\"()[]"))
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && text.unicodeScalars.allSatisfy { !forbidden.contains($0) }
+    }
+
+    /// The file whose path differs from `url` only in letter case (a CSV typed on Windows or
+    /// macOS, whose file systems ignore case), if there is exactly one.
+    static func matchingIgnoringCase(_ url: URL) -> URL? {
+        var found = URL(fileURLWithPath: "/")
+        for component in url.standardizedFileURL.pathComponents.dropFirst() {
+            let exact = found.appendingPathComponent(component)
+            if FileManager.default.fileExists(atPath: exact.path) {
+                found = exact
+                continue
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: found.path)) ?? []
+            let candidates = entries.filter { $0.lowercased() == component.lowercased() }
+            guard candidates.count == 1 else { return nil }
+            found = found.appendingPathComponent(candidates[0])
+        }
+        return found
     }
 
     private func listByPattern() throws -> Listing {

@@ -86,7 +86,8 @@ struct SandboxRouter: Sendable {
             return await state.count(batch(request))
         }
         let isPhoto = segments.count >= 4 && segments[1] == "users" && segments[3] == "photo"
-        switch await state.admit(request, isPhoto: isPhoto) {
+        let isWrite = isPhoto && segments.last == "$value" && [.PUT, .PATCH, .DELETE].contains(request.method)
+        switch await state.admit(request, isPhoto: isPhoto, isWrite: isWrite) {
         case .refused(let response):
             return response
         case .admitted(let photoSlot, let fault):

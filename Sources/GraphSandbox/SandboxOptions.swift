@@ -14,11 +14,16 @@ public struct SandboxOptions: Sendable {
     /// The share of Graph requests answered with a fault: 500, 503 with Retry-After, a dropped
     /// connection or a truncated body, in equal parts.
     public var faultRate = 0.0
+    /// The Retry-After of an injected 503, in seconds.
+    public var faultRetryAfter = 1
     public var tokenLifetime = 3600
     /// Photo requests one app may have in flight; one more is answered 429 ApplicationThrottled.
     public var photoConcurrency = 4
     /// Graph requests per second one app may make; more are answered 429 TooManyRequests. 0: no limit.
     public var rateLimit = 0
+    /// Photo writes (uploads and deletes) per second one app may make, the resource-unit budget
+    /// of Outlook's limits; more are answered 429 TooManyRequests. 0: no limit.
+    public var writeRate = 0
     public var tenant = "contoso.test"
     public var tenantId = "0a1b2c3d-0000-4000-8000-000000000001"
     public var clientId = "11111111-2222-4333-8444-555555555555"

@@ -35,8 +35,8 @@ actor TenantState {
     private var photoInFlight = 0
     private var penaltyUntil: ContinuousClock.Instant?
     private var penaltyAnnounced: ContinuousClock.Instant?
-    private var bucket: Double
-    private var bucketRefilled: ContinuousClock.Instant
+    private var bucket: TokenBucket
+    private var writeBucket: TokenBucket
     private var random: SeededRandom
     private var etagCounter = 0
     private(set) var stats = SandboxStats()
@@ -58,8 +58,8 @@ actor TenantState {
         var random = SeededRandom(seed: options.seed)
         seeded = Set((0..<options.users).filter { _ in random.unit() < options.photoFraction })
         self.random = random
-        bucket = Double(options.rateLimit)
-        bucketRefilled = clock.now
+        bucket = TokenBucket(rate: options.rateLimit, now: clock.now)
+        writeBucket = TokenBucket(rate: options.writeRate, now: clock.now)
     }
 
     static func objectId(_ index: Int) -> String {
@@ -82,7 +82,7 @@ actor TenantState {
 
     // MARK: - Admission: authentication, throttling, faults
 
-    func admit(_ request: SandboxRequest, isPhoto: Bool) -> Admission {
+    func admit(_ request: SandboxRequest, isPhoto: Bool, isWrite: Bool) -> Admission {
         stats.requests += 1
         let now = clock.now
         guard let header = request.header("Authorization"), header.hasPrefix("Bearer "),
@@ -99,15 +99,11 @@ actor TenantState {
             }
             return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", until: until))
         }
-        if options.rateLimit > 0 {
-            let rate = Double(options.rateLimit)
-            bucket = min(rate, bucket + rate * (now - bucketRefilled).seconds)
-            bucketRefilled = now
-            guard bucket >= 1 else {
-                let wait = Duration.seconds(max(1, ((1 - bucket) / rate).rounded(.up)))
-                return .refused(throttle("TooManyRequests", "Application is over its request rate limit.", until: now + wait))
-            }
-            bucket -= 1
+        if let wait = bucket.take(now: now) {
+            return .refused(throttle("TooManyRequests", "Application is over its request rate limit.", until: now + wait))
+        }
+        if isWrite, let wait = writeBucket.take(now: now) {
+            return .refused(throttle("TooManyRequests", "Application is over its photo write budget (resource units).", until: now + wait))
         }
         if isPhoto {
             guard photoInFlight < options.photoConcurrency else {
@@ -122,7 +118,8 @@ actor TenantState {
             switch random.next() % 4 {
             case 0: fault = .graphError(.internalServerError, "generalException", "An internal server error occurred.")
             case 1:
-                fault = .graphError(.serviceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.", headers: [("Retry-After", "1")])
+                fault = .graphError(.serviceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.",
+                                    headers: [("Retry-After", String(options.faultRetryAfter))])
             case 2: fault = SandboxResponse(status: .internalServerError, delivery: .drop)
             default: fault = SandboxResponse(status: .ok, delivery: .truncate)
             }
@@ -214,5 +211,28 @@ actor TenantState {
     private static func seedPhoto(_ index: Int, etag: String) -> StoredPhoto {
         let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index)) ?? Data()
         return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side, reencoded: true)
+    }
+}
+
+/// A rate limit: `rate` a second, as many at once; no limit when the rate is 0.
+struct TokenBucket: Sendable {
+    let rate: Double
+    var tokens: Double
+    var refilled: ContinuousClock.Instant
+
+    init(rate: Int, now: ContinuousClock.Instant) {
+        self.rate = Double(rate)
+        tokens = Double(rate)
+        refilled = now
+    }
+
+    /// Takes one token, or says how long until there is one (whole seconds, as Retry-After).
+    mutating func take(now: ContinuousClock.Instant) -> Duration? {
+        guard rate > 0 else { return nil }
+        tokens = min(rate, tokens + rate * (now - refilled).seconds)
+        refilled = now
+        guard tokens >= 1 else { return .seconds(max(1, ((1 - tokens) / rate).rounded(.up))) }
+        tokens -= 1
+        return nil
     }
 }

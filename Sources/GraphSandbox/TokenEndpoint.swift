@@ -45,8 +45,16 @@ struct TokenEndpoint: Sendable {
         guard form["client_id"] == options.clientId else {
             return failure(400, "unauthorized_client", 700016, "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory '\(tenant)'.")
         }
-        guard let scope = form["scope"], scope.hasSuffix("/.default") else {
-            return failure(400, "invalid_scope", 1002012, "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.")
+        guard let scope = form["scope"], !scope.isEmpty else {
+            return failure(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
+        }
+        guard scope.hasSuffix("/.default") else {
+            return failure(400, "invalid_scope", 1002012, "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+        }
+        // The resource is the cloud's Graph, named by its URI or app id, whatever host the
+        // requests are then sent to.
+        guard Self.graphScopes.contains(scope) else {
+            return failure(400, "invalid_scope", 70011, "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope \(scope) is not valid.")
         }
         if let secret = form["client_secret"] {
             guard let expected = options.clientSecret, Self.constantTimeEqual(secret, expected) else {
@@ -107,6 +115,9 @@ struct TokenEndpoint: Sendable {
         }
         return nil
     }
+
+    /// Microsoft Graph in the global cloud, the one the sandbox plays.
+    static let graphScopes: Set<String> = ["https://graph.microsoft.com/.default", "00000003-0000-0000-c000-000000000000/.default"]
 
     private func failure(_ status: Int, _ error: String, _ code: Int, _ description: String) -> SandboxResponse {
         .json(.init(statusCode: status), [

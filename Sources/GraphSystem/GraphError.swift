@@ -52,6 +52,8 @@ enum GraphError {
             fix = "the client assertion was not accepted: upload certificate_file's certificate to the app registration, and check private_key_file is its key"
         case 700_016:
             fix = "no app with client_id \(settings.clientId) exists in tenant \(settings.tenant): check client_id and tenant"
+        case 70_011, 1_002_012:
+            fix = "the sign-in service refused the scope \(settings.scope): check `cloud` (the scope is the cloud's Graph, whatever graph_url says)"
         case 90_002, 900_023, 90_023:
             fix = "tenant \(settings.tenant) was not found: check `tenant` (a tenant id or a verified domain) and `cloud`"
         default:

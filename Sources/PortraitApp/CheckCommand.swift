@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import PortraitCore
+import PortraitEngine
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate the configuration, reach each system and list what is wrong with its people."
+        abstract: "Validate the configuration, reach each system and list what is wrong with its people.",
+        discussion: "Exit codes: 0 all well; 1 some people have problems; 2 a configuration error; 3 a system cannot be reached or refuses the credentials."
     )
 
     @OptionGroup var common: CommonOptions
@@ -27,45 +29,57 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Terminal.startLogging(verbose: common.verbose)
         let config: PortraitConfig
         let names: [String]
         do {
             config = try common.loadConfig()
-            names = try system.map { [try config.system(named: $0).name] } ?? config.systemNames
+            if let system, !config.systemNames.contains(system) { _ = try config.system(named: system) }
+            names = system.map { [$0] } ?? config.systemNames
         } catch {
             throw fail("check", error, json: common.json)
         }
 
         var results: [String: SystemResult] = [:]
+        var errors: [ReportedProblem] = []
+        var warnings: [ReportedProblem] = []
         var status = ExitStatus.success
         for name in names {
-            let (result, failure) = await check(try config.system(named: name))
+            let (result, failure) = await check(name, in: config)
             results[name] = result
+            errors += result.errors.map { ReportedProblem(person: $0.subject, system: name, message: $0.message) }
+            warnings += result.warnings.map { ReportedProblem(person: $0.subject, system: name, message: $0.message) }
             if let failure {
-                Terminal.err("error: \(name): \(failure)")
+                errors.append(ReportedProblem(person: "", system: name, message: "\(failure)"))
+                if !common.json { Terminal.err("error: \(failure)") }
                 status = max(status, ExitStatus.forError(failure))
             } else if !result.errors.isEmpty {
                 status = max(status, .someFailed)
             }
         }
         if common.json {
-            Terminal.json(CheckJSON(config: config.file.path, systems: results, exitCode: status.rawValue))
+            Terminal.json(CheckJSON(config: config.file.path, ok: status == .success, systems: results,
+                                    errors: errors, warnings: warnings, exitCode: status.rawValue))
         } else {
-            Terminal.out("Configuration \(config.file.path) is valid.")
+            Terminal.out(status == .success || status == .someFailed
+                ? "Configuration \(config.file.path) is valid."
+                : "Configuration \(config.file.path): problems found.")
             for name in names {
                 guard let result = results[name] else { continue }
-                let state = result.ok ? "reachable, \(result.people) people" : "NOT REACHABLE: \(result.error ?? "")"
+                let state = result.ok ? "reachable, \(ReportText.people(result.people))" : "NOT OK: \(result.error ?? "")"
                 Terminal.out("  \(name): \(state)")
-                for item in result.errors { Terminal.out("    error: \(item.message)") }
-                for item in result.warnings { Terminal.out("    warning: \(item.message)") }
+                for item in result.errors { Terminal.out("    error: \(ReportText.strip(item.message, name))") }
+                for item in result.warnings { Terminal.out("    warning: \(ReportText.strip(item.message, name))") }
             }
         }
         if status != .success { throw CommandExit(status: status) }
     }
 
-    private func check(_ system: any PhotoSystem) async -> (SystemResult, (any Error)?) {
+    /// Builds the system (checking its settings), reaches it and lists it.
+    private func check(_ name: String, in config: PortraitConfig) async -> (SystemResult, (any Error)?) {
         var result = SystemResult(ok: true, people: 0, error: nil, errors: [], warnings: [])
         do {
+            let system = try config.system(named: name)
             try await system.check()
             for try await page in system.listPeople() {
                 result.people += page.accounts.count
@@ -83,14 +97,19 @@ struct CheckCommand: AsyncParsableCommand {
     }
 }
 
+/// The `--json` object of `portrait check`: `ok`, `errors`, `warnings` and `exit_code` as push
+/// has them, and each system's result.
 struct CheckJSON: Encodable {
     var command = "check"
     var config: String
+    var ok: Bool
     var systems: [String: CheckCommand.SystemResult]
+    var errors: [ReportedProblem]
+    var warnings: [ReportedProblem]
     var exitCode: Int32
 
     enum CodingKeys: String, CodingKey {
-        case command, config, systems
+        case command, config, ok, systems, errors, warnings
         case exitCode = "exit_code"
     }
 }

@@ -72,9 +72,12 @@ final class ConfigTable {
         return ConfigTable(path: path.isEmpty ? key : "\(path).\(key)", table: table, document: document)
     }
 
-    /// Refuses any key that was not read.
+    /// Refuses any key that was not read, suggesting the known key it most resembles.
     func finish(expected: String) throws {
         if let unknown = table.keys.sorted().first(where: { !read.contains($0) }) {
+            if let near = read.filter({ Self.distance($0, unknown) <= 2 }).min(by: { Self.distance($0, unknown) < Self.distance($1, unknown) }) {
+                throw error(unknown, "unknown key; did you mean `\(near)`? \(expected)")
+            }
             throw error(unknown, "unknown key; \(expected)")
         }
     }
@@ -82,6 +85,20 @@ final class ConfigTable {
     private func take(_ key: String) -> TOMLValueConvertible? {
         read.insert(key)
         return table[key]
+    }
+
+    /// Edit distance (insertions, deletions, substitutions), case-insensitive.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 
     private func mismatch(_ key: String, _ expected: String, _ value: TOMLValueConvertible) -> ConfigError {

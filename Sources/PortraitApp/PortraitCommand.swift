@@ -11,8 +11,11 @@ public struct PortraitCommand: AsyncParsableCommand {
             Exit codes: 0 everything done; 1 some items failed, the rest done; 2 usage or \
             configuration error, nothing done; 3 a system could not be reached or refused the credentials.
             """,
-        subcommands: [PushCommand.self, PullCommand.self, CheckCommand.self, SandboxCommand.self, SamplesCommand.self]
+        version: PortraitCommand.version,
+        subcommands: [PushCommand.self, PullCommand.self, CheckCommand.self, LogCommand.self, SandboxCommand.self, SamplesCommand.self]
     )
+
+    public static let version = "0.4.0"
 
     public init() {}
 
@@ -58,8 +61,16 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object on stdout when done; progress and logs stay on stderr.")
     var json = false
 
+    @Flag(name: [.short, .long], help: "Print a line per person, and every retry, on stderr.")
+    var verbose = false
+
     func loadConfig() throws -> PortraitConfig {
         try PortraitConfig.load(from: URL(fileURLWithPath: config))
+    }
+
+    /// The command as typed, for the run lock's "which run holds the store".
+    var commandLine: String {
+        (["portrait"] + CommandLine.arguments.dropFirst().filter { $0 != "run-portrait" }).joined(separator: " ")
     }
 }
 

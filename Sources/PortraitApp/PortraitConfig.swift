@@ -2,14 +2,19 @@ import Foundation
 import PortraitCore
 import TOMLKit
 
-/// `portrait.toml`: where the store is and which systems exist. Every system is built (and so
-/// every key checked) when the file is loaded, before anything runs.
-public struct PortraitConfig: Sendable {
+/// `portrait.toml`: where the store is, image limits, and which systems exist. The file is read
+/// and its top level checked when loaded; each system's table is checked when the system is
+/// built, so only the systems a command uses need valid settings (a missing secret of another
+/// system does not stop `push --to out`). `check` builds them all.
+public struct PortraitConfig {
     public let file: URL
     public let storePath: URL
+    /// Photos larger than this are refused before they are read (`[images] max_input_mb`).
+    public let maxInputBytes: Int
     /// In the order the file names them.
     public let systemNames: [String]
-    private let systems: [String: any PhotoSystem]
+    private let tables: [String: ConfigTable]
+    private let environment: [String: String]
 
     public static func load(from file: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PortraitConfig {
         let file = file.standardizedFileURL
@@ -32,27 +37,34 @@ public struct PortraitConfig: Sendable {
             if let path = try store.fileURL("path") { storePath = path }
             try store.finish(expected: "[store] takes `path`")
         }
+        var maxInputBytes = Photo.maxInputBytes
+        if let images = try top.subtable("images") {
+            if let megabytes = try images.int("max_input_mb", in: 1...1024) { maxInputBytes = megabytes * 1024 * 1024 }
+            try images.finish(expected: "[images] takes `max_input_mb`")
+        }
 
         guard let systemsTable = try top.subtable("systems"), !systemsTable.keys.isEmpty else {
             throw document.error(at: "systems", "no systems are defined; add at least one [systems.NAME] table with a `type`")
         }
-        var systems: [String: any PhotoSystem] = [:]
+        var tables: [String: ConfigTable] = [:]
         let names = document.lines.orderOfTables(under: "systems", among: systemsTable.keys)
         for name in names {
             guard let table = try systemsTable.subtable(name) else { continue }
-            systems[name] = try SystemRegistry.make(name: name, table: table, environment: environment)
+            tables[name] = table
         }
-        try top.finish(expected: "the file takes [store] and [systems.NAME] tables")
-        return PortraitConfig(file: file, storePath: storePath, systemNames: names, systems: systems)
+        try top.finish(expected: "the file takes [store], [images] and [systems.NAME] tables")
+        return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
+                              tables: tables, environment: environment)
     }
 
+    /// Builds the system named `name` from its table, checking every key.
     public func system(named name: String) throws -> any PhotoSystem {
-        guard let system = systems[name] else {
+        guard let table = tables[name] else {
             let known = systemNames.joined(separator: ", ")
             throw ConfigError(file: file.path, line: nil, key: "systems",
                               message: "no system is named \"\(name)\"; the file defines: \(known)")
         }
-        return system
+        return try SystemRegistry.make(name: name, table: table, context: .init(environment: environment, maxInputBytes: maxInputBytes))
     }
 
     /// A system that photos can be written to.

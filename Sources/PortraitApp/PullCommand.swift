@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PortraitCore
 import PortraitEngine
+import PortraitStore
 
 struct PullCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,21 +19,30 @@ struct PullCommand: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        Terminal.startLogging(verbose: common.verbose)
         let report: PullEngine.Report
         do {
             let config = try common.loadConfig()
             let source = try config.system(named: from)
-            let bar = ProgressBar()
-            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL, progress: bar.update)
+            let lock = try RunLock(store: config.storePath.path, command: common.commandLine)
+            let stop = StopSignal()
+            Interrupts.stopGracefully(stop)
+            let bar = ProgressBar(verbose: common.verbose)
+            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL, stop: stop, progress: bar.update)
             bar.end()
+            withExtendedLifetime(lock) {}
         } catch {
             throw fail("pull", error, json: common.json)
         }
-        let status: ExitStatus = report.failed > 0 ? .someFailed : .success
+        let status: ExitStatus = report.interrupted ? .interrupted
+            : report.unreachable != nil ? .unreachable : report.failed > 0 ? .someFailed : .success
         if common.json {
             Terminal.json(PullJSON(report, exitCode: status.rawValue))
         } else {
             Terminal.out(ReportText.pull(report, into: out))
+        }
+        if report.interrupted {
+            Terminal.err("Interrupted after \(report.people) of \(ReportText.people(report.listed)); run the same command to resume.")
         }
         if status != .success { throw CommandExit(status: status) }
     }
@@ -47,6 +57,8 @@ struct PullJSON: Encodable {
     var withoutPhoto: Int
     var failed: Int
     var errors: [ReportedProblem]
+    var unreachable: String?
+    var interrupted: Bool
     var seconds: Double
     var exitCode: Int32
 
@@ -57,12 +69,14 @@ struct PullJSON: Encodable {
         withoutPhoto = report.withoutPhoto
         failed = report.failed
         errors = report.errors
+        unreachable = report.unreachable
+        interrupted = report.interrupted
         seconds = (report.seconds * 1000).rounded() / 1000
         self.exitCode = exitCode
     }
 
     enum CodingKeys: String, CodingKey {
-        case command, source, downloaded, unchanged, failed, errors, seconds
+        case command, source, downloaded, unchanged, failed, errors, unreachable, interrupted, seconds
         case withoutPhoto = "without_photo"
         case exitCode = "exit_code"
     }

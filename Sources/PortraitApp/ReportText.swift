@@ -5,10 +5,10 @@ import PortraitEngine
 enum ReportText {
     static func push(_ report: PushReport) -> String {
         var lines: [String] = []
-        let rate = report.seconds > 0 ? Double(report.people) / report.seconds : 0
-        lines.append(String(format: "%@ from %@: %d people in %.1f s (%.1f/s)",
+        let rate = report.seconds > 0 ? Double(report.done) / report.seconds : 0
+        lines.append(String(format: "%@ from %@: %@ in %.1f s (%.1f/s)",
                             report.dryRun ? "Dry run — nothing written. Would push" : "Pushed",
-                            report.source, report.people, report.seconds, rate))
+                            report.source, people(report.people), report.seconds, rate))
         lines.append("")
         let header = ["target", report.dryRun ? "would upload" : "uploaded", "unchanged", "skipped", "failed"]
         let rows = report.targetOrder.map { name -> [String] in
@@ -16,29 +16,66 @@ enum ReportText {
             return [name, "\(t.uploaded)", "\(t.unchanged)", "\(t.skipped)", "\(t.failed)"]
         }
         lines += table([header] + rows)
+        if report.targetOrder.contains(where: { (report.targets[$0]?.skipped ?? 0) > 0 }) {
+            lines.append("(skipped: no photo in \(report.source) for that person)")
+        }
+        lines.append("")
+        lines.append(report.dryRun ? "Would write to:" : "Written to:")
+        for name in report.targetOrder {
+            lines.append("  \(name): \(report.targetLocations[name] ?? "")")
+        }
+        for name in report.targetOrder {
+            let existing = report.targets[name]?.existingReplaced ?? 0
+            guard existing > 0 else { continue }
+            lines.append("")
+            lines.append(report.dryRun
+                ? "\(name): \(people(existing)) already \(existing == 1 ? "has" : "have") a photo there that this push would replace."
+                : "\(name): replaced the photo \(people(existing)) already had there.")
+        }
+        for name in report.targetOrder {
+            guard let reason = report.unreachable[name] else { continue }
+            let missed = report.items.filter { $0.system == name && $0.action == .failed }.count
+            lines.append("")
+            lines.append("\(name) stopped answering: \(strip(reason, name)) — \(people(missed)) not written there; run the same command again once it answers.")
+        }
         lines += section("Failed", report.errors)
         lines += section(report.dryRun ? "Would replace photos changed elsewhere" : "Replaced photos changed elsewhere", report.replaced)
+        lines += section(report.dryRun ? "Would restore photos deleted elsewhere" : "Restored photos deleted elsewhere", report.restored)
         lines += section("Warnings", report.warnings)
         if let runId = report.runId {
             lines.append("")
-            lines.append("Run \(runId) is in the audit log.")
+            lines.append("Run \(runId) is in the audit log: portrait log \(runId)")
         }
         return lines.joined(separator: "\n")
     }
 
     static func pull(_ report: PullEngine.Report, into folder: String) -> String {
-        var lines = [String(format: "Pulled from %@ into %@: %d people in %.1f s", report.source, folder, report.people, report.seconds), ""]
+        var lines = [String(format: "Pulled from %@ into %@: %@ in %.1f s", report.source, folder, people(report.people), report.seconds), ""]
         lines += table([
             ["system", "downloaded", "unchanged", "without photo", "failed"],
             [report.source, "\(report.downloaded)", "\(report.unchanged)", "\(report.withoutPhoto)", "\(report.failed)"],
         ])
+        if let reason = report.unreachable {
+            lines += ["", "\(report.source) stopped answering: \(strip(reason, report.source)); run the same command again once it answers."]
+        }
         lines += section("Failed", report.errors)
         return lines.joined(separator: "\n")
     }
 
+    /// "1 person", "2 people".
+    static func people(_ count: Int) -> String { count == 1 ? "1 person" : "\(count) people" }
+
     static func section(_ title: String, _ problems: [ReportedProblem]) -> [String] {
         guard !problems.isEmpty else { return [] }
-        return ["", "\(title) (\(problems.count)):"] + problems.map { "  \($0.person) → \($0.system): \($0.message)" }
+        return ["", "\(title) (\(problems.count)):"] + problems.map { problem in
+            let message = strip(strip(problem.message, problem.system), problem.person)
+            return "  \(problem.person) → \(problem.system): \(message)"
+        }
+    }
+
+    /// A message without the name its line already starts with ("hr: hr: …" reads as "hr: …").
+    static func strip(_ message: String, _ name: String) -> String {
+        message.hasPrefix(name + ": ") ? String(message.dropFirst(name.count + 2)) : message
     }
 
     /// Left-aligned first column, right-aligned numbers.

@@ -28,6 +28,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The share of Graph requests answered with a fault: 500, 503 with Retry-After, a dropped connection, a truncated body (0 to 1).")
     var faultRate = 0.0
 
+    @Option(help: "The Retry-After of an injected 503, in seconds.")
+    var faultRetryAfter = 1
+
     @Option(help: "Seconds an access token lives.")
     var tokenTtl = 3600
 
@@ -36,6 +39,9 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(help: "Graph requests per second before 429 TooManyRequests; 0 for no limit.")
     var rateLimit = 0
+
+    @Option(help: "Photo writes per second before 429 TooManyRequests (Outlook's resource-unit budget); 0 for no limit.")
+    var writeRate = 0
 
     @Option(help: "A PEM certificate to register with the app, for certificate sign-in.")
     var certificate: String?
@@ -47,9 +53,11 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(photoFraction), (0...1).contains(faultRate) else {
             throw ValidationError("--photo-fraction and --fault-rate are between 0 and 1")
         }
-        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0 else {
+        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0, writeRate >= 0, faultRetryAfter >= 0 else {
             throw ValidationError("counts and times must not be negative")
         }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port is from 0 to 65535 (0 picks a free one)") }
+        guard users <= 1_000_000 else { throw ValidationError("--users is at most 1000000") }
     }
 
     func run() async throws {
@@ -59,9 +67,11 @@ struct SandboxCommand: AsyncParsableCommand {
         options.photoFraction = photoFraction
         options.latency = .milliseconds(latencyMs)
         options.faultRate = faultRate
+        options.faultRetryAfter = faultRetryAfter
         options.tokenLifetime = tokenTtl
         options.photoConcurrency = photoConcurrency
         options.rateLimit = rateLimit
+        options.writeRate = writeRate
         if let certificate {
             guard let pem = try? String(contentsOfFile: certificate, encoding: .utf8) else {
                 throw ValidationError("cannot read --certificate \(certificate)")
@@ -72,7 +82,7 @@ struct SandboxCommand: AsyncParsableCommand {
         do {
             sandbox = try await GraphSandbox.start(options)
         } catch {
-            Terminal.err("error: cannot listen on 127.0.0.1:\(port): \(error)")
+            Terminal.err("error: cannot listen on 127.0.0.1:\(port): \(error) — is another sandbox running there? Pass --port 0 to pick a free port.")
             throw CommandExit(status: .unreachable)
         }
         Terminal.err("""
@@ -85,7 +95,6 @@ struct SandboxCommand: AsyncParsableCommand {
             client_secret_env = "PORTRAIT_SANDBOX_SECRET"   # export PORTRAIT_SANDBOX_SECRET=sandbox-secret
             graph_url = "\(sandbox.baseURL)"
             login_url = "\(sandbox.baseURL)"
-            match = "mail"
 
             Stop with Ctrl-C.
             """)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A CSV file as RFC 4180 has it, plus what spreadsheets really write: a UTF-8 byte-order mark,
-/// CRLF or LF line ends, quoted fields holding commas, quotes ("") and line breaks.
+/// CRLF or LF line ends, quoted fields holding commas, quotes ("") and line breaks, and — from
+/// spreadsheets set to a European locale — semicolons instead of commas.
 public struct CSVTable: Sendable {
     public struct Record: Sendable {
         /// The line the record starts on, counting the header as line 1.
@@ -11,8 +12,13 @@ public struct CSVTable: Sendable {
 
     public var header: [String]
     public var records: [Record]
+    /// `,`, or `;` or a tab when the header line has one of those and no comma.
+    public var delimiter: Unicode.Scalar
 
     public init(text: String) {
+        let firstLine = text.prefix { $0 != "\n" && $0 != "\r" }
+        delimiter = firstLine.contains(",") ? "," : firstLine.contains(";") ? ";" : firstLine.contains("\t") ? "\t" : ","
+        let delimiter = self.delimiter
         var records: [Record] = []
         var fields: [String] = []
         var field = ""
@@ -52,7 +58,7 @@ public struct CSVTable: Sendable {
             switch scalar {
             case "\"" where field.isEmpty:
                 inQuotes = true
-            case ",":
+            case delimiter:
                 fields.append(field)
                 field = ""
             case "\r":

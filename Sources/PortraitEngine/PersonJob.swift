@@ -53,7 +53,7 @@ struct PersonJob: Sendable {
                 result.outcomes.append(ItemOutcome(person: person, system: index.target.name, action: .failed, message: error.message))
             case .success(let targetAccount):
                 do {
-                    pending.append(try await self.pending(targetAccount, in: index))
+                    pending.append(try await self.pending(targetAccount, in: index, person: account.keys))
                 } catch {
                     result.outcomes.append(failure(person, index, error))
                 }
@@ -107,8 +107,22 @@ struct PersonJob: Sendable {
     }
 
     /// What is known of the person's photo in a target before reading the source photo.
-    private func pending(_ targetAccount: Account, in index: TargetIndex) async throws -> Pending {
+    private func pending(_ targetAccount: Account, in index: TargetIndex, person: MatchKeys) async throws -> Pending {
         let target = index.target
+        if let unrecorded = index.pending[targetAccount.id],
+           try await isWrittenImage(targetAccount, in: target, fingerprint: unrecorded.fingerprint) {
+            // A run stopped between the service's answer and its record: the write is done.
+            var state = unrecorded
+            state.remoteVersion = try await remoteVersion(of: targetAccount, in: target)
+            if !options.dryRun {
+                try await engine.store.recordWrite(PhotoWrite(
+                    system: target.name, location: target.location, account: targetAccount, person: person, state: state,
+                    audit: .init(runId: runId, action: index.written[targetAccount.id] == nil ? .uploaded : .updated,
+                                 hashBefore: index.written[targetAccount.id]?.renditionSHA256, hashAfter: state.renditionSHA256,
+                                 detail: "written by an interrupted run, found in \(target.name) and recorded")))
+            }
+            return Pending(index: index, account: targetAccount, written: state, standing: .ours)
+        }
         guard let written = index.written[targetAccount.id] else {
             // One request per photo: the version of someone Portrait never wrote is asked only by
             // a dry run, to say how many photos a first push would replace.
@@ -130,7 +144,7 @@ struct PersonJob: Sendable {
         case (nil, let now?):
             // A write whose version its reply did not tell: the photo there now is ours if it is
             // the image written (the service re-encodes, so images are compared, not bytes).
-            if try await isWrittenImage(targetAccount, in: target, written: written) {
+            if try await isWrittenImage(targetAccount, in: target, fingerprint: written.fingerprint) {
                 standing = .ours
                 if !options.dryRun {
                     try await engine.store.recordRemoteVersion(system: target.name, accountId: targetAccount.id, remoteVersion: now)
@@ -144,13 +158,12 @@ struct PersonJob: Sendable {
         return Pending(index: index, account: targetAccount, written: written, standing: standing)
     }
 
-    /// Whether the target's photo is the one Portrait wrote: the same image, within the
-    /// perceptual hash's strict limit for a re-encoded copy.
-    private func isWrittenImage(_ account: Account, in target: any PhotoWriting, written: WrittenState) async throws -> Bool {
-        guard let hex = written.perceptualHash, let ours = PerceptualHash(hex: hex),
+    /// Whether the target's photo is the one Portrait wrote, as the service re-encoded it.
+    private func isWrittenImage(_ account: Account, in target: any PhotoWriting, fingerprint: String?) async throws -> Bool {
+        guard let text = fingerprint, let ours = Fingerprint(text: text),
               let photo = try await target.readPhoto(of: account) else { return false }
         do {
-            return try await engine.perceptualHash(of: photo).distance(to: ours) <= PerceptualHash.reencodedDistance
+            return try await engine.fingerprint(of: photo).isCopy(of: ours)
         } catch is ImageError {
             return false
         }
@@ -172,17 +185,19 @@ struct PersonJob: Sendable {
             return ItemOutcome(person: person, system: item.name, action: .uploaded, message: detail, overwrote: overwrote)
         }
         do {
-            let version = try await item.index.target.writePhoto(renditions, for: item.account)
+            let fingerprint = rendered.fingerprints[profiles.first?.crop ?? .centre] ?? rendered.fingerprints[.centre]
+            var state = WrittenState(
+                renditionSHA256: digest, fingerprint: fingerprint?.description, profile: item.index.profileText,
+                sourceVersion: account.photo.version, remoteVersion: nil, writtenAt: Date())
+            try await engine.store.recordPendingWrite(system: item.name, location: item.index.target.location,
+                                                      accountId: item.account.id, state: state)
+            // Recorded without a version when the write tells none: the next run confirms it.
+            state.remoteVersion = try await item.index.target.writePhoto(renditions, for: item.account)
             let action: AuditEntry.Action = switch item.standing {
             case .new: .uploaded
             case .ours: .updated
             case .changed, .deleted: .replaced
             }
-            let hash = rendered.hashes[profiles.first?.crop ?? .centre] ?? rendered.perceptualHash
-            // Recorded without a version when the write tells none: the next run confirms it.
-            let state = WrittenState(
-                renditionSHA256: digest, perceptualHash: hash.description, profile: item.index.profileText,
-                sourceVersion: account.photo.version, remoteVersion: version, writtenAt: Date())
             try await engine.store.recordWrite(PhotoWrite(
                 system: item.name, location: item.index.target.location, account: item.account, person: account.keys, state: state,
                 audit: .init(runId: runId, action: action, hashBefore: item.written?.renditionSHA256, hashAfter: digest, detail: detail)))

@@ -62,12 +62,13 @@ public struct PushEngine: Sendable {
         for target in targets {
             try await target.check()
             let written = try await store.writtenStates(system: target.name, location: target.location)
-            indexes.append(try await TargetIndex(target: target, written: written))
+            let pending = try await store.pendingWrites(system: target.name, location: target.location)
+            indexes.append(try await TargetIndex(target: target, written: written, pending: pending))
         }
         let runId = options.dryRun ? nil : try await store.beginRun(
             command: "push", source: source.name, targets: targets.map(\.name), dryRun: options.dryRun)
         var report = PushReport(source: source.name, dryRun: options.dryRun, targetOrder: targets.map(\.name))
-        for target in targets { report.targetLocations[target.name] = target.location }
+        for index in indexes { report.targetLocations[index.target.name] = "\(index.target.location), \(index.profileText)" }
 
         let job = PersonJob(engine: self, source: source, indexes: indexes, options: options, runId: runId ?? 0)
         // Enough people in flight that a remote target always has requests waiting for its
@@ -109,9 +110,9 @@ public struct PushEngine: Sendable {
         }
     }
 
-    func perceptualHash(of photo: Photo) async throws -> PerceptualHash {
+    func fingerprint(of photo: Photo) async throws -> Fingerprint {
         try await renderSlots.withPermit {
-            try await offload { [pipeline] in try pipeline.perceptualHash(of: photo) }
+            try await offload { [pipeline] in try pipeline.fingerprint(of: photo) }
         }
     }
 }
@@ -121,14 +122,17 @@ struct TargetIndex: Sendable {
     let target: any PhotoWriting
     let accounts: [MatchKey: [String: [Account]]]
     let written: [String: WrittenState]
+    /// Writes an interrupted run sent but did not record.
+    let pending: [String: WrittenState]
     /// The profiles as the store records them; a change means every photo is rendered again.
     let profileText: String
     /// Set once the target stops answering: its remaining people fail at once.
     let outage = Outage()
 
-    init(target: any PhotoWriting, written: [String: WrittenState]) async throws {
+    init(target: any PhotoWriting, written: [String: WrittenState], pending: [String: WrittenState]) async throws {
         self.target = target
         self.written = written
+        self.pending = pending
         let keys = Set(target.capabilities.matching.map(\.target))
         var accounts: [MatchKey: [String: [Account]]] = [:]
         for try await page in target.listPeople() {

@@ -16,11 +16,11 @@ public struct ImageHeader: Sendable {
 public struct RenderedPhoto: Sendable {
     /// In the order of the profiles asked for.
     public var renditions: [Rendition]
-    /// The perceptual hash of each square cut (the centre's always), to recognise a rendition
-    /// after another system re-encodes it.
-    public var hashes: [CropMode: PerceptualHash]
-    /// The photo's own: its centre square's.
-    public var perceptualHash: PerceptualHash { hashes[.centre]! }
+    /// The fingerprint of each square cut (the centre's always), to recognise a rendition after
+    /// another system re-encodes it.
+    public var fingerprints: [CropMode: Fingerprint]
+    /// The photo's own perceptual hash: its centre square's.
+    public var perceptualHash: PerceptualHash { fingerprints[.centre]!.hash }
     /// The upright size of the original.
     public var width: Int
     public var height: Int
@@ -54,16 +54,21 @@ public struct ImagePipeline: Sendable {
         try Self.withOwnErrors { try renderAlone(photo, profiles: profiles) }
     }
 
-    /// The perceptual hash of a photo as another system stores it, to compare with ours.
-    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
+    /// The fingerprint of a photo as another system stores it, to compare with ours.
+    public func fingerprint(of photo: Photo) throws -> Fingerprint {
         try Self.withOwnErrors {
             let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
             do {
-                return try PerceptualHash(of: try Self.square(base, crop: .centre))
+                return try Fingerprint(of: try Self.square(base, crop: .centre))
             } catch let failure as VipsFailure {
                 throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
             }
         }
+    }
+
+    /// The perceptual hash of a photo as another system stores it.
+    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
+        try fingerprint(of: photo).hash
     }
 
     /// Runs `work` beside other photos; if it finds the photo unreadable, runs it again alone, so
@@ -87,14 +92,14 @@ public struct ImagePipeline: Sendable {
                 squares[crop] = made
                 return made
             }
-            var hashes: [CropMode: PerceptualHash] = [:]
+            var fingerprints: [CropMode: Fingerprint] = [:]
             for crop in Set(profiles.map(\.crop)).union([.centre]) {
-                hashes[crop] = try PerceptualHash(of: try square(crop))
+                fingerprints[crop] = try Fingerprint(of: try square(crop))
             }
             let renditions = try profiles.map { profile in
                 try rendition(from: try square(profile.crop), profile: profile, origin: photo.origin)
             }
-            return RenderedPhoto(renditions: renditions, hashes: hashes, width: width, height: height)
+            return RenderedPhoto(renditions: renditions, fingerprints: fingerprints, width: width, height: height)
         } catch let failure as VipsFailure {
             throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
         }

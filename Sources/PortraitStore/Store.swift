@@ -91,7 +91,7 @@ public final class Store: Sendable {
             while let row = try rows.next() {
                 states[row["account_id"]] = WrittenState(
                     renditionSHA256: row["rendition_sha256"],
-                    perceptualHash: row["perceptual_hash"],
+                    fingerprint: row["perceptual_hash"],
                     profile: row["profile"],
                     sourceVersion: row["source_version"],
                     remoteVersion: row["remote_version"],
@@ -117,9 +117,39 @@ public final class Store: Sendable {
                     source_version = excluded.source_version, remote_version = excluded.remote_version,
                     written_at = excluded.written_at, location = excluded.location
                 """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
-                                 write.state.perceptualHash, write.state.profile, write.state.sourceVersion,
+                                 write.state.fingerprint, write.state.profile, write.state.sourceVersion,
                                  write.state.remoteVersion, write.state.writtenAt, write.location])
             try Self.appendAudit(write.audit, system: write.system, account: write.account, in: db)
+            try db.execute(sql: "DELETE FROM pending_write WHERE system = ? AND account_id = ?", arguments: [write.system, write.account.id])
+        }
+    }
+
+    /// Notes a write about to be sent. Until `recordWrite` clears it, a later run finding the
+    /// written image in the target takes it as done instead of sending it again (the process
+    /// may die between the service's answer and the record).
+    public func recordPendingWrite(system: String, location: String, accountId: String, state: WrittenState) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO pending_write (system, account_id, location, rendition_sha256, fingerprint, profile,
+                                                      source_version, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [system, accountId, location, state.renditionSHA256, state.fingerprint, state.profile,
+                                 state.sourceVersion, state.writtenAt])
+        }
+    }
+
+    /// Writes sent but never recorded, for a system where it points now, by account id.
+    public func pendingWrites(system: String, location: String) async throws -> [String: WrittenState] {
+        try await db.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT account_id, rendition_sha256, fingerprint, profile, source_version, started_at
+                FROM pending_write WHERE system = ? AND location = ?
+                """, arguments: [system, location])
+            return Dictionary(rows.map { row in
+                (row["account_id"], WrittenState(renditionSHA256: row["rendition_sha256"], fingerprint: row["fingerprint"],
+                                                 profile: row["profile"], sourceVersion: row["source_version"],
+                                                 remoteVersion: nil, writtenAt: row["started_at"]))
+            }, uniquingKeysWith: { $1 })
         }
     }
 
@@ -268,8 +298,22 @@ public final class Store: Sendable {
                 """)
         }
         migrator.registerMigration("v2") { db in
-            // Where each system pointed when it was written to (a folder's path, a tenant).
-            try db.execute(sql: "ALTER TABLE photo_state ADD COLUMN location TEXT")
+            // Where each system pointed when it was written to (a folder's path, a tenant), and
+            // writes sent but not yet recorded.
+            try db.execute(sql: """
+                ALTER TABLE photo_state ADD COLUMN location TEXT;
+                CREATE TABLE pending_write (
+                    system TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    location TEXT NOT NULL,
+                    rendition_sha256 TEXT NOT NULL,
+                    fingerprint TEXT,
+                    profile TEXT NOT NULL,
+                    source_version TEXT,
+                    started_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, account_id)
+                );
+                """)
         }
         return migrator
     }
@@ -278,7 +322,8 @@ public final class Store: Sendable {
 /// What Portrait last wrote to one account.
 public struct WrittenState: Sendable, Equatable {
     public var renditionSHA256: String
-    public var perceptualHash: String?
+    /// The written rendition's `Fingerprint` (its text form): recognises it after a service re-encodes it.
+    public var fingerprint: String?
     /// The profiles it was rendered with (`RenditionProfile.description`, joined).
     public var profile: String
     /// The source photo's version it was made from.
@@ -287,10 +332,10 @@ public struct WrittenState: Sendable, Equatable {
     public var remoteVersion: String?
     public var writtenAt: Date
 
-    public init(renditionSHA256: String, perceptualHash: String?, profile: String, sourceVersion: String?,
+    public init(renditionSHA256: String, fingerprint: String?, profile: String, sourceVersion: String?,
                 remoteVersion: String?, writtenAt: Date) {
         self.renditionSHA256 = renditionSHA256
-        self.perceptualHash = perceptualHash
+        self.fingerprint = fingerprint
         self.profile = profile
         self.sourceVersion = sourceVersion
         self.remoteVersion = remoteVersion

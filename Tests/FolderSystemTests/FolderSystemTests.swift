@@ -100,7 +100,7 @@ final class ScratchFolder {
             _ = try await list(system(csv: "map.csv"))
         } throws: { error in
             guard let error = error as? SystemError else { return false }
-            return error.kind == .misconfigured && error.message.contains("path and mail") && error.message.contains("file,email")
+            return error.kind == .misconfigured && error.message.contains("path, and mail, upn or employeeId") && error.message.contains("file,email")
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         do {
             let graph = try GraphSystem(name: "m365", settings: GraphSettings(
                 tenant: options.tenant, clientId: options.clientId, credential: .secret(Secret(secret)),
-                graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, match: .mail, profile: RenditionProfile(side: 648)))
+                graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, matching: [.same(.mail)], profile: RenditionProfile(side: 648)))
             try await body(sandbox, graph)
         } catch {
             await sandbox.stop()
@@ -128,9 +128,9 @@ import Testing
         let token = try await HTTPService().send(HTTPRequestSpec(
             method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
             headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=x%2F.default".utf8)))
+            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default".utf8)))
         let object = try JSONSerialization.jsonObject(with: token.body) as? [String: Any]
-        return try #require(object?["access_token"] as? String)
+        return try #require(object?["access_token"] as? String, "\(String(decoding: token.body, as: UTF8.self))")
     }
 
     @Test func checkNamesAWrongSecret() async throws {

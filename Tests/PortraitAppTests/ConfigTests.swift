@@ -17,10 +17,12 @@ import Testing
         return try PortraitConfig.load(from: file, environment: environment)
     }
 
-    /// The configuration error `text` gives; the test fails if it loads.
+    /// The configuration error `text` gives, loading it and building every system as `check`
+    /// does; the test fails if that works.
     func error(_ text: String, environment: [String: String] = [:]) -> ConfigError? {
         do {
-            _ = try load(text, environment: environment)
+            let config = try load(text, environment: environment)
+            for name in config.systemNames { _ = try config.system(named: name) }
             Issue.record("expected a configuration error")
             return nil
         } catch let error as ConfigError {
@@ -87,7 +89,7 @@ import Testing
         #expect(error("[systems.o]\ntype = \"folder\"\npath = \"o\"\nside = 0\n")?.description.contains("from 16 to 4096, found 0") == true)
         let crop = error("[systems.o]\ntype = \"folder\"\npath = \"o\"\ncrop = \"middle\"\n")
         #expect(crop?.line == 4)
-        #expect(crop?.description.contains("expected \"centre\" or \"attention\", found \"middle\"") == true)
+        #expect(crop?.description.contains("expected \"centre\" (or \"center\") or \"attention\", found \"middle\"") == true)
     }
 
     @Test func missingRequiredKeyNamesTheTable() {

@@ -23,7 +23,6 @@ extension Workspace {
             \(credential ?? "client_secret_env = \"\(Self.secretVariable)\"")
             graph_url = "\(sandbox.baseURL)"
             login_url = "\(sandbox.baseURL)"
-            match = "mail"
             """)
     }
 

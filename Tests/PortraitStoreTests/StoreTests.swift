@@ -14,8 +14,8 @@ import Testing
     func write(_ store: Store, run: Int64, hash: String, action: AuditEntry.Action = .uploaded) async throws {
         let account = Account(id: "ann@x.org.jpg", keys: MatchKeys(mail: "ann@x.org"), photo: .absent)
         try await store.recordWrite(PhotoWrite(
-            system: "out", account: account, person: MatchKeys(mail: "ann@x.org", employeeId: "E1"),
-            state: WrittenState(renditionSHA256: hash, perceptualHash: "00ff00ff00ff00ff", profile: "jpeg 96px centre",
+            system: "out", location: "folder:/out", account: account, person: MatchKeys(mail: "ann@x.org", employeeId: "E1"),
+            state: WrittenState(renditionSHA256: hash, fingerprint: "00ff00ff00ff00ff", profile: "jpeg 96px centre",
                                 sourceVersion: "10-1", remoteVersion: "20-2", writtenAt: Date()),
             audit: .init(runId: run, action: action, hashBefore: nil, hashAfter: hash, detail: nil)))
     }
@@ -29,7 +29,7 @@ import Testing
             try await store.finishRun(run, outcome: "ok", summary: "")
         }
         let reopened = try Store(path: path)
-        let states = try await reopened.writtenStates(system: "out")
+        let states = try await reopened.writtenStates(system: "out", location: "folder:/out")
         #expect(states["ann@x.org.jpg"]?.renditionSHA256 == "bbb")
         #expect(states["ann@x.org.jpg"]?.remoteVersion == "20-2")
         let audit = try await reopened.auditEntries()
@@ -53,10 +53,10 @@ import Testing
             try await write(store, run: run, hash: "aaa")
         }
         let copy = try Store(inMemoryCopyOf: path)
-        #expect(try await copy.writtenStates(system: "out")["ann@x.org.jpg"]?.renditionSHA256 == "aaa")
+        #expect(try await copy.writtenStates(system: "out", location: "folder:/out")["ann@x.org.jpg"]?.renditionSHA256 == "aaa")
         try await write(copy, run: 1, hash: "changed-in-memory")
         let disk = try Store(path: path)
-        #expect(try await disk.writtenStates(system: "out")["ann@x.org.jpg"]?.renditionSHA256 == "aaa")
+        #expect(try await disk.writtenStates(system: "out", location: "folder:/out")["ann@x.org.jpg"]?.renditionSHA256 == "aaa")
     }
 
     @Test func dryRunWithoutADatabaseCreatesNone() throws {
