@@ -50,6 +50,12 @@ public final class GraphSandbox: Sendable {
         _ = await state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, reencoded: true)
     }
 
+    /// Deletes a user's photo as someone else would.
+    public func deletePhoto(ofUser key: String) async {
+        guard let index = await state.user(key) else { return }
+        _ = await state.deletePhoto(index)
+    }
+
     public func stop() async { await server.stop() }
 }
 
@@ -205,7 +211,7 @@ struct SandboxRouter: Sendable {
     }
 
     private func userJSON(_ user: TenantState.User, base: String) -> [String: Any] {
-        ["id": user.id, "userPrincipalName": user.userPrincipalName, "mail": user.mail, "employeeId": user.employeeId]
+        ["id": user.id, "userPrincipalName": user.userPrincipalName, "mail": user.mail ?? NSNull(), "employeeId": user.employeeId ?? NSNull()]
     }
 
     private func notFound(_ key: String) -> SandboxResponse {

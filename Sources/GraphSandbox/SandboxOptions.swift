@@ -32,6 +32,9 @@ public struct SandboxOptions: Sendable {
     /// A PEM certificate registered with the app, for client assertions.
     public var certificatePEM: String?
     public var mailDomain = "example.com"
+    /// Users beyond the seeded ones, for tests of matching: a UPN, and a mail only if given
+    /// (users without a mailbox have none).
+    public var extraUsers: [(userPrincipalName: String, mail: String?)] = []
     /// Requests that arrive this soon after a Retry-After was sent were already on their way
     /// (a busy 2-core machine can hold a request that long between the client's decision to
     /// send it and the wire), and are not counted as early.

@@ -6,8 +6,8 @@ actor TenantState {
     struct User: Sendable {
         let id: String
         let userPrincipalName: String
-        let mail: String
-        let employeeId: String
+        let mail: String?
+        let employeeId: String?
     }
 
     struct StoredPhoto: Sendable {
@@ -52,6 +52,12 @@ actor TenantState {
             users.append(user)
             byKey[user.id] = index
             byKey[mail.lowercased()] = index
+        }
+        for (offset, extra) in options.extraUsers.enumerated() {
+            let index = options.users + offset
+            users.append(User(id: Self.objectId(index), userPrincipalName: extra.userPrincipalName, mail: extra.mail, employeeId: nil))
+            byKey[Self.objectId(index)] = index
+            byKey[extra.userPrincipalName.lowercased()] = index
         }
         self.users = users
         self.byKey = byKey

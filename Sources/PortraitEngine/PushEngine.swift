@@ -163,7 +163,7 @@ struct TargetIndex: Sendable {
             }
         }
         if found.count > 1 {
-            let named = found.map { "\($0.0.label) (id \($0.0.id), by \($0.1))" }.joined(separator: " and ")
+            let named = found.map { "\($0.0.keys.userPrincipalName ?? $0.0.label) (id \($0.0.id), by \($0.1))" }.joined(separator: " and ")
             return .failure(SystemError(.notFound, "matches two accounts in \(target.name): \(named); set `match` for \(target.name) to the key that decides"))
         }
         if let (account, _) = found.first { return .success(account) }

@@ -57,6 +57,8 @@ public struct TransportError: Error, CustomStringConvertible {
     /// No connection was made at all (refused, DNS, connect timeout, TLS handshake): the system
     /// may be down, rather than one answer lost.
     public var atConnect: Bool
+    /// Trying again cannot help (TLS spoken to an http port, a certificate not trusted).
+    public var permanent = false
 }
 
 /// Where requests go out: straight, or through the proxy `HTTPS_PROXY` names (unless `NO_PROXY`
@@ -126,11 +128,11 @@ public struct HTTPService: Sendable {
             return TransportError(description: "cannot connect to \(host): \(error)", atConnect: true)
         case let error as NIOSSLError:
             if case .handshakeFailed(let reason) = error, "\(reason)".contains("WRONG_VERSION_NUMBER") {
-                return TransportError(description: "TLS handshake with \(host) failed — is this an http:// address?", atConnect: true)
+                return TransportError(description: "TLS handshake with \(host) failed — is this an http:// address?", atConnect: true, permanent: true)
             }
-            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true)
+            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true, permanent: true)
         case let error as NIOSSLExtraError:
-            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true)
+            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true, permanent: true)
         default:
             return TransportError(description: "\(error)", atConnect: false)
         }

@@ -24,23 +24,33 @@ public final class Reachability: Sendable {
         state.withLock { $0.failuresInARow = 0 }
     }
 
-    /// Counts a connection-level failure; true when it makes the system unreachable.
-    func failedToConnect(_ description: String) -> Bool {
+    /// What a connection-level failure means for the system.
+    enum Verdict {
+        /// The first in a row: worth a line on stderr, and a retry.
+        case first
+        /// Another in a row: retry quietly.
+        case again
+        /// Enough in a row (or one that cannot pass, such as a TLS mismatch): unreachable now.
+        case lost
+        /// It was already unreachable.
+        case alreadyLost
+    }
+
+    /// Counts a connection-level failure.
+    func failedToConnect(_ description: String, permanent: Bool) -> Verdict {
         state.withLock { state in
-            guard state.lost == nil else { return false }
+            guard state.lost == nil else { return .alreadyLost }
             state.failuresInARow += 1
-            guard state.failuresInARow >= Self.threshold else { return false }
+            guard permanent || state.failuresInARow >= Self.threshold else { return state.failuresInARow == 1 ? .first : .again }
             state.lost = description
-            return true
+            return .lost
         }
     }
 }
 
 /// A request not sent because its system is unreachable for this run.
 public struct Unreachable: Error, CustomStringConvertible {
-    /// The last connection failure.
+    /// The connection failure that decided it.
     public var reason: String
-    public var description: String {
-        "\(Reachability.threshold) connection attempts in a row failed, the last with: \(reason)"
-    }
+    public var description: String { reason }
 }

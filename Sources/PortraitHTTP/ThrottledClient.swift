@@ -37,6 +37,10 @@ public struct ThrottledClient: Sendable {
         while true {
             if let reason = reachability.lost { throw Unreachable(reason: reason) }
             await throttle.begin()
+            if let reason = reachability.lost {
+                await throttle.finish(.failed)
+                throw Unreachable(reason: reason)
+            }
             let spec: HTTPRequestSpec
             do {
                 spec = try await make()
@@ -71,11 +75,17 @@ public struct ThrottledClient: Sendable {
                 await throttle.finish(.failed)
                 problem = error.description
                 if error.atConnect {
-                    if reachability.failedToConnect(error.description) {
-                        Self.log.warning("\(name): unreachable for the rest of this run: \(Unreachable(reason: error.description))")
+                    switch reachability.failedToConnect(error.description, permanent: error.permanent) {
+                    case .first:
+                        Self.log.warning("\(name): \(error.description); retrying")
+                    case .again:
+                        break
+                    case .lost:
+                        Self.log.warning("\(name): unreachable for the rest of this run: \(error.description)")
                         throw Unreachable(reason: error.description)
+                    case .alreadyLost:
+                        throw Unreachable(reason: reachability.lost ?? error.description)
                     }
-                    Self.log.warning("\(name): \(error.description); retrying")
                 }
             }
             attempt += 1

@@ -133,6 +133,26 @@ import Testing
         return try #require(object?["access_token"] as? String, "\(String(decoding: token.body, as: UTF8.self))")
     }
 
+    @Test func theSandboxRefusesAScopeThatIsNotGraphs() async throws {
+        try await withGraph { sandbox, _ in
+            // What a client asking for `{graph_url}/.default` sends when graph_url is a proxy.
+            let reply = try await HTTPService().send(HTTPRequestSpec(
+                method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=http%3A%2F%2F127.0.0.1%2F.default".utf8)))
+            #expect(reply.status == 400)
+            #expect(String(decoding: reply.body, as: UTF8.self).contains("AADSTS70011"))
+        }
+    }
+
+    @Test func signInAsksForTheCloudsGraphWhateverTheGraphURL() async throws {
+        // GraphSystem here talks to the sandbox's address, yet its sign-in works: the scope is
+        // https://graph.microsoft.com/.default, the only one the sandbox (as Entra) accepts.
+        try await withGraph { _, graph in
+            try await graph.check()
+        }
+    }
+
     @Test func checkNamesAWrongSecret() async throws {
         try await withGraph(secret: "wrong") { _, graph in
             await #expect {

@@ -32,6 +32,14 @@ struct CLI {
         try run(arguments, environment: environment)
     }
 
+    /// `run`, waiting on a Dispatch thread: a test that serves a sandbox in this process must
+    /// not block one of Swift concurrency's few threads while the CLI talks to it.
+    func running(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try run(arguments, environment: environment) }) }
+        }
+    }
+
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
@@ -53,6 +61,54 @@ struct CLI {
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A `portrait` process started in the background, to signal or race while it runs.
+final class RunningCLI: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe()
+    private let err = Pipe()
+    nonisolated(unsafe) private var outData = Data()
+    nonisolated(unsafe) private var errData = Data()
+    private var readers: [Thread] = []
+
+    init(_ arguments: [String], in directory: URL, environment: [String: String]) throws {
+        process.executableURL = CLI.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        readers = [Thread { [self] in outData = out.fileHandleForReading.readDataToEndOfFile() },
+                   Thread { [self] in errData = err.fileHandleForReading.readDataToEndOfFile() }]
+        readers.forEach { $0.start() }
+    }
+
+    var pid: pid_t { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits (on a Dispatch thread) for the process to end; kills it and fails if it takes
+    /// longer than `limit` (a guard against a hang, far above what the run needs).
+    func finish(within limit: Duration) async throws -> CLI.Result {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.waitForExit(within: limit)) }
+        }
+    }
+
+    private func waitForExit(within limit: Duration) -> CLI.Result {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+            Issue.record("portrait did not end within \(limit)")
+        }
+        process.waitUntilExit()
+        while readers.contains(where: { !$0.isFinished }) { usleep(1000) }
+        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 
@@ -120,6 +176,11 @@ final class Workspace {
             side = 96
             max_bytes = 10240
             """)
+    }
+
+    /// Starts `portrait ARGS…` here without waiting, with the Graph sandbox's secret set.
+    func start(_ arguments: [String]) throws -> RunningCLI {
+        try RunningCLI(arguments, in: url, environment: [Workspace.secretVariable: "sandbox-secret"])
     }
 
     func push(_ extra: String...) throws -> CLI.Result {

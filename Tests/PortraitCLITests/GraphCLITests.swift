@@ -9,14 +9,14 @@ import Testing
         try await withSandbox { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 5)
-            let first = try work.graphPush()
+            let first = try await work.graphPush()
             #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
             #expect(tally(try first.json(), "m365", "uploaded") == 5)
             // Graph keeps its own copy: a centre square of at most 648.
             let stored = try #require(await sandbox.photo(ofUser: SamplePeople.mail(0, domain: "example.com")))
             #expect(stored.count > 1000)
 
-            let again = try work.graphPush()
+            let again = try await work.graphPush()
             #expect(again.status == 0)
             #expect(tally(try again.json(), "m365", "unchanged") == 5)
             #expect(await sandbox.stats().uploads == 5)
@@ -29,7 +29,7 @@ import Testing
         try await withSandbox({ $0.certificatePEM = certificate.certificatePEM; $0.clientSecret = nil }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 2, credential: try certificate.install(in: work, algorithm: algorithm))
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
             #expect(tally(try result.json(), "m365", "uploaded") == 2)
         }
@@ -39,7 +39,7 @@ import Testing
         try await withSandbox { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 1)
-            let result = try work.cli.run(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"],
+            let result = try await work.cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"],
                                           environment: [Workspace.secretVariable: "not-the-secret"])
             #expect(result.status == 3)
             let error = try #require(try result.json()["error"] as? String)
@@ -55,7 +55,7 @@ import Testing
         try await withSandbox({ $0.certificatePEM = registered.certificatePEM }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 1, credential: try other.install(in: work))
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 3)
             let error = try #require(try result.json()["error"] as? String)
             #expect(error.contains("AADSTS700027"))
@@ -67,7 +67,7 @@ import Testing
         try await withSandbox { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 1, tenant: "fabrikam.test")
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 3)
             #expect((try result.json()["error"] as? String)?.contains("tenant fabrikam.test was not found") == true)
         }
@@ -80,7 +80,7 @@ import Testing
             // Someone listed on the second page of 999.
             try work.portrait("photos/late.jpg", seed: 1)
             try work.write("photos/map.csv", "path,mail\nlate.jpg,\(SamplePeople.mail(1_050, domain: "example.com"))\nlate.jpg,nobody@example.com\n")
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 1)
             let json = try result.json()
             #expect(tally(json, "m365", "uploaded") == 1)
@@ -92,10 +92,10 @@ import Testing
     }
 
     @Test func throttlingIsHonouredAndNothingIsLost() async throws {
-        try await withSandbox({ $0.photoConcurrency = 2; $0.rateLimit = 20; $0.latency = .milliseconds(10) }) { sandbox in
+        try await withSandbox({ $0.photoConcurrency = 2; $0.rateLimit = 5; $0.latency = .milliseconds(10) }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 30)
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
             #expect(tally(try result.json(), "m365", "uploaded") == 30)
             let stats = await sandbox.stats()
@@ -109,7 +109,7 @@ import Testing
         try await withSandbox({ $0.faultRate = 0.1; $0.tokenLifetime = 5; $0.latency = .milliseconds(20); $0.seed = 7 }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 40)
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
             #expect(tally(try result.json(), "m365", "uploaded") == 40)
             for index in 0..<40 {
@@ -127,7 +127,7 @@ import Testing
         try await withSandbox({ $0.tokenLifetime = 1; $0.latency = .milliseconds(50) }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 40)
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
             let stats = await sandbox.stats()
             #expect(stats.tokensIssued > 1)
@@ -159,7 +159,7 @@ import Testing
             let before = await sandbox.stats().uploads
             #expect(before >= 12 && before < 40)
 
-            let resumed = try work.graphPush()
+            let resumed = try await work.graphPush()
             #expect(resumed.status == 0, "\(resumed.stdout)")
             let json = try resumed.json()
             let uploaded = try #require(tally(json, "m365", "uploaded"))
@@ -176,10 +176,10 @@ import Testing
         try await withSandbox { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 2)
-            #expect(try work.graphPush().status == 0)
+            #expect(try await work.graphPush().status == 0)
             let mail = SamplePeople.mail(1, domain: "example.com")
             await sandbox.replacePhoto(ofUser: mail, with: try work.read("photos/IMG_0.jpg"))
-            let json = try work.graphPush().json()
+            let json = try await work.graphPush().json()
             #expect(tally(json, "m365", "uploaded") == 1)
             #expect(tally(json, "m365", "unchanged") == 1)
             let replaced = try #require(json["replaced"] as? [[String: String]])
@@ -191,8 +191,8 @@ import Testing
         try await withSandbox({ $0.photoFraction = 0.5 }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 3)
-            #expect(try work.graphPush().status == 0)
-            let pulled = try work.graphPull()
+            #expect(try await work.graphPush().status == 0)
+            let pulled = try await work.graphPull()
             #expect(pulled.status == 0, "\(pulled.stdout)")
             let json = try pulled.json()
             let downloaded = try #require(json["downloaded"] as? Int)
@@ -215,7 +215,7 @@ import Testing
 
             // Nothing changed: nothing is downloaded again.
             let metadataBefore = await sandbox.stats().downloads
-            let again = try work.graphPull().json()
+            let again = try await work.graphPull().json()
             #expect(again["unchanged"] as? Int == downloaded)
             #expect(await sandbox.stats().downloads == metadataBefore)
         }
@@ -225,7 +225,7 @@ import Testing
         try await withSandbox({ $0.faultRate = 0.2; $0.seed = 3 }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 4)
-            let result = try work.graphPush()
+            let result = try await work.graphPush()
             let store = try ["portrait.db", "portrait.db-wal"].filter(work.exists).map { String(decoding: try work.read($0), as: UTF8.self) }
             #expect(!store.isEmpty)
             for haystack in [result.stdout, result.stderr] + store {

@@ -26,13 +26,13 @@ extension Workspace {
             """)
     }
 
-    func graphPush(_ extra: String...) throws -> CLI.Result {
-        try cli.run(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"] + extra,
+    func graphPush(_ extra: String...) async throws -> CLI.Result {
+        try await cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"] + extra,
                     environment: [Self.secretVariable: "sandbox-secret"])
     }
 
-    func graphPull(into folder: String = "pulled") throws -> CLI.Result {
-        try cli.run(["pull", "--config", "portrait.toml", "--from", "m365", "--out", folder, "--json"],
+    func graphPull(into folder: String = "pulled") async throws -> CLI.Result {
+        try await cli.running(["pull", "--config", "portrait.toml", "--from", "m365", "--out", folder, "--json"],
                     environment: [Self.secretVariable: "sandbox-secret"])
     }
 }
