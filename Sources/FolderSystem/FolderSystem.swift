@@ -177,13 +177,13 @@ public final class FolderSystem: PhotoWriting {
             // Paths from Windows: backslashes separate folders.
             let path = written.replacingOccurrences(of: "\\", with: "/")
             var url = Self.resolve(path, in: csvFolder)
+            mappedFiles.insert(url.path)
             if let mail = row.mail, !mail.isEmpty, !Self.isOneMailAddress(mail) {
                 listing.problems.append(ListingProblem(subject: subject, message: "\(subject): \"\(mail)\" is not one mail address; write just the address, such as jane.doe@example.org"))
                 continue
             }
             guard let person = row.keys.label else {
                 listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail, upn or employeeId for \(path); every row needs one"))
-                mappedFiles.insert(url.path)
                 continue
             }
             if Self.version(of: url) == nil, let found = Self.matchingIgnoringCase(url) {
@@ -270,6 +270,10 @@ public final class FolderSystem: PhotoWriting {
         listing.accounts.sort { $0.id < $1.id }
         listing.problems += unmatched.sorted().map {
             ListingProblem(subject: $0, message: "\($0) does not match the pattern \(pattern.text) with a mail address: nobody is mapped to it", severity: .warning)
+        }
+        let csvs = ((try? FileManager.default.contentsOfDirectory(atPath: settings.folder.path)) ?? []).filter { $0.lowercased().hasSuffix(".csv") }
+        if !unmatched.isEmpty, let csv = csvs.sorted().first {
+            listing.problems.append(ListingProblem(subject: csv, message: "\(name) maps photos by file name, but its folder holds \(csv): to map photos by it, set csv = \"\(settings.folder.lastPathComponent)/\(csv)\"", severity: .warning))
         }
         return listing
     }

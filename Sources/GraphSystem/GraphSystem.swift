@@ -14,12 +14,13 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
     private let client: ThrottledClient
     private let tokens: TokenCache
 
-    public init(name: String, settings: GraphSettings) throws {
+    /// `environment` supplies `HTTPS_PROXY` and `NO_PROXY`.
+    public init(name: String, settings: GraphSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.name = name
         self.settings = settings
         capabilities = Capabilities(renditions: [settings.profile], matching: settings.matching,
                                     listsPhotoVersions: false, concurrency: GraphSettings.photoConcurrency)
-        let http = try HTTPService(caFile: settings.caFile)
+        let http = try HTTPService(caFile: settings.caFile, environment: environment)
         client = ThrottledClient(name: name, http: http, throttle: Throttle(start: 2, maximum: GraphSettings.photoConcurrency))
         let source = try GraphTokens(system: name, settings: settings, http: http)
         tokens = TokenCache { try await source.fetch() }

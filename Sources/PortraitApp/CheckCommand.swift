@@ -61,9 +61,9 @@ struct CheckCommand: AsyncParsableCommand {
             Terminal.json(CheckJSON(config: config.file.path, ok: status == .success, systems: results,
                                     errors: errors, warnings: warnings, exitCode: status.rawValue))
         } else {
-            Terminal.out(status == .success || status == .someFailed
-                ? "Configuration \(config.file.path) is valid."
-                : "Configuration \(config.file.path): problems found.")
+            Terminal.out(status == .success ? "Configuration \(config.file.path) is valid; every system answers."
+                : status == .someFailed ? "Configuration \(config.file.path) is valid, but some people have problems (below)."
+                : "Configuration \(config.file.path): problems found (below).")
             for name in names {
                 guard let result = results[name] else { continue }
                 let state = result.ok ? "reachable, \(ReportText.people(result.people))" : "NOT OK: \(result.error ?? "")"

@@ -19,12 +19,10 @@ struct LogCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let config = try common.loadConfig()
-            guard FileManager.default.fileExists(atPath: config.storePath.path) else {
-                throw UsageError(description: "no store at \(config.storePath.path) yet: nothing has run")
-            }
-            let store = try Store(path: config.storePath.path)
+            let exists = FileManager.default.fileExists(atPath: config.storePath.path)
             if list {
-                let runs = try await store.runs()
+                let runs = exists ? try await Store(path: config.storePath.path).runs() : []
+                if !common.json && runs.isEmpty { Terminal.out("No runs yet.") }
                 if common.json {
                     Terminal.json(LogJSON(runs: runs.map(LogJSON.Run.init)))
                 } else {
@@ -32,6 +30,8 @@ struct LogCommand: AsyncParsableCommand {
                 }
                 return
             }
+            guard exists else { throw UsageError(description: "no store at \(config.storePath.path) yet: nothing has run") }
+            let store = try Store(path: config.storePath.path)
             let chosen: RunRecord? = if let run { try await store.run(run) } else { try await store.runs(limit: 1).first }
             guard let chosen else {
                 throw UsageError(description: run.map { "there is no run \($0); `portrait log --list` shows the runs" } ?? "no run yet")
@@ -44,7 +44,8 @@ struct LogCommand: AsyncParsableCommand {
                 if entries.isEmpty { Terminal.out("  nothing written") }
                 for entry in entries {
                     let detail = entry.detail.map { " — \($0)" } ?? ""
-                    Terminal.out("  \(Self.time(entry.at))  \(entry.action.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.system)  \(entry.person)\(detail)")
+                    let width = entries.map(\.system.count).max() ?? 0
+                    Terminal.out("  \(Self.time(entry.at))  \(entry.action.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.system.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.person)\(detail)")
                 }
             }
         } catch {

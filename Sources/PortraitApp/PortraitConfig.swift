@@ -43,7 +43,9 @@ public struct PortraitConfig {
             try images.finish(expected: "[images] takes `max_input_mb`")
         }
 
-        guard let systemsTable = try top.subtable("systems"), !systemsTable.keys.isEmpty else {
+        let systemsTable = try top.subtable("systems")
+        try top.finish(expected: "the file takes [store], [images] and [systems.NAME] tables")
+        guard let systemsTable, !systemsTable.keys.isEmpty else {
             throw document.error(at: "systems", "no systems are defined; add at least one [systems.NAME] table with a `type`")
         }
         var tables: [String: ConfigTable] = [:]
@@ -52,7 +54,6 @@ public struct PortraitConfig {
             guard let table = try systemsTable.subtable(name) else { continue }
             tables[name] = table
         }
-        try top.finish(expected: "the file takes [store], [images] and [systems.NAME] tables")
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
                               tables: tables, environment: environment)
     }

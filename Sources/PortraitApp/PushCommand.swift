@@ -61,7 +61,7 @@ struct PushCommand: AsyncParsableCommand {
             Terminal.out(ReportText.push(report))
         }
         if report.interrupted {
-            Terminal.err("Interrupted after \(report.done) of \(ReportText.people(report.people)); run the same command to resume.")
+            Terminal.err("Interrupted after \(report.done) of \(ReportText.people(report.people)); run the same command\(force ? " without --force" : "") to resume.")
         }
         if status != .success { throw CommandExit(status: status) }
     }

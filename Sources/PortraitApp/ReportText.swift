@@ -6,9 +6,10 @@ enum ReportText {
     static func push(_ report: PushReport) -> String {
         var lines: [String] = []
         let rate = report.seconds > 0 ? Double(report.done) / report.seconds : 0
+        let who = report.interrupted ? "\(report.done) of \(people(report.people))" : people(report.people)
         lines.append(String(format: "%@ from %@: %@ in %.1f s (%.1f/s)",
-                            report.dryRun ? "Dry run — nothing written. Would push" : "Pushed",
-                            report.source, people(report.people), report.seconds, rate))
+                            report.dryRun ? "Dry run — nothing written. Would push" : report.interrupted ? "Interrupted — pushed" : "Pushed",
+                            report.source, who, report.seconds, rate))
         lines.append("")
         let header = ["target", report.dryRun ? "would upload" : "uploaded", "unchanged", "skipped", "failed"]
         let rows = report.targetOrder.map { name -> [String] in
@@ -20,9 +21,11 @@ enum ReportText {
             lines.append("(skipped: no photo in \(report.source) for that person)")
         }
         lines.append("")
-        lines.append(report.dryRun ? "Would write to:" : "Written to:")
+        let wrote = report.targets.values.contains { $0.uploaded > 0 }
+        lines.append(report.dryRun ? "Would write to:" : wrote ? "Written to:" : "Targets:")
         for name in report.targetOrder {
-            lines.append("  \(name): \(report.targetLocations[name] ?? "")")
+            let profiles = (report.targetProfiles[name] ?? []).map(\.summary).joined(separator: " + ")
+            lines.append("  \(name): \(place(report.targetLocations[name] ?? "")) — \(profiles)")
         }
         for name in report.targetOrder {
             let existing = report.targets[name]?.existingReplaced ?? 0
@@ -62,6 +65,13 @@ enum ReportText {
         return lines.joined(separator: "\n")
     }
 
+    /// A system's location as a person reads it: "folder /srv/photos", "Microsoft Graph tenant …".
+    static func place(_ location: String) -> String {
+        let known = ["folder:": "folder ", "graph:": "Microsoft Graph tenant "]
+        for (prefix, said) in known where location.hasPrefix(prefix) { return said + location.dropFirst(prefix.count) }
+        return location
+    }
+
     /// "1 person", "2 people".
     static func people(_ count: Int) -> String { count == 1 ? "1 person" : "\(count) people" }
 
@@ -69,7 +79,7 @@ enum ReportText {
         guard !problems.isEmpty else { return [] }
         return ["", "\(title) (\(problems.count)):"] + problems.map { problem in
             let message = strip(strip(problem.message, problem.system), problem.person)
-            return "  \(problem.person) → \(problem.system): \(message)"
+            return problem.person.isEmpty ? "  \(problem.system): \(message)" : "  \(problem.person) → \(problem.system): \(message)"
         }
     }
 

@@ -104,7 +104,7 @@ enum SystemRegistry {
             tenant: tenant, clientId: clientId, credential: credential, cloud: cloud, graphURL: graphURL, loginURL: loginURL,
             matching: matching, profile: profile, caFile: caFile?.path)
         do {
-            return try GraphSystem(name: name, settings: settings)
+            return try GraphSystem(name: name, settings: settings, environment: context.environment)
         } catch let error as SystemError {
             let key = error.message.contains("ca_file") ? "ca_file" : error.message.contains("HTTPS_PROXY") ? nil : "private_key_file"
             throw table.error(error.kind == .misconfigured ? key : nil, error.message)

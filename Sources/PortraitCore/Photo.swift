@@ -43,6 +43,17 @@ public struct RenditionProfile: Sendable, Hashable, Codable, CustomStringConvert
         self.upscale = upscale
     }
 
+    /// For people: "648×648 JPEG, centre crop, at most 10 KB".
+    public var summary: String {
+        var text = "\(side)×\(side) JPEG, \(crop.rawValue) crop"
+        if let maxBytes {
+            text += maxBytes >= 1_048_576 && maxBytes % 1_048_576 == 0 ? ", at most \(maxBytes / 1_048_576) MB"
+                : maxBytes % 1024 == 0 ? ", at most \(maxBytes / 1024) KB" : ", at most \(maxBytes) bytes"
+        }
+        if upscale { text += ", enlarged if smaller" }
+        return text
+    }
+
     /// Stable text for the store: a changed profile means every rendition must be made again.
     public var description: String {
         var text = "jpeg \(side)px \(crop.rawValue)"

@@ -147,7 +147,8 @@ struct PersonJob: Sendable {
             if try await isWrittenImage(targetAccount, in: target, fingerprint: written.fingerprint) {
                 standing = .ours
                 if !options.dryRun {
-                    try await engine.store.recordRemoteVersion(system: target.name, accountId: targetAccount.id, remoteVersion: now)
+                    try await engine.store.recordRemoteVersion(system: target.name, location: target.location,
+                                                               accountId: targetAccount.id, remoteVersion: now)
                 }
             } else {
                 standing = .changed(from: nil, to: now)
@@ -176,7 +177,8 @@ struct PersonJob: Sendable {
         let digest = renditions.map(\.sha256).joined(separator: "+")
         if !options.force, item.lastWriteStands, item.written?.renditionSHA256 == digest {
             if !options.dryRun, item.written?.sourceVersion != account.photo.version {
-                try? await engine.store.recordSourceVersion(system: item.name, accountId: item.account.id, sourceVersion: account.photo.version)
+                try? await engine.store.recordSourceVersion(system: item.name, location: item.index.target.location,
+                                                            accountId: item.account.id, sourceVersion: account.photo.version)
             }
             return ItemOutcome(person: person, system: item.name, action: .unchanged)
         }
@@ -196,7 +198,8 @@ struct PersonJob: Sendable {
             let action: AuditEntry.Action = switch item.standing {
             case .new: .uploaded
             case .ours: .updated
-            case .changed, .deleted: .replaced
+            case .changed: .replaced
+            case .deleted: .restored
             }
             try await engine.store.recordWrite(PhotoWrite(
                 system: item.name, location: item.index.target.location, account: item.account, person: account.keys, state: state,

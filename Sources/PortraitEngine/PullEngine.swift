@@ -33,6 +33,11 @@ public struct PullEngine: Sendable {
         } catch {
             throw SystemError(.misconfigured, "cannot create the folder \(folder.path): \(error.localizedDescription)")
         }
+        // A pull mirrors a system into a folder of its own: never into someone's photos.
+        let present = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }
+        if !present.isEmpty, !present.contains("manifest.csv") {
+            throw SystemError(.misconfigured, "\(folder.path) already holds \(present.count) files that no pull wrote (it has no manifest.csv); pull into an empty folder of its own")
+        }
         let manifest = try Manifest(folder: folder)
         var report = Report(source: source.name)
         let outage = Outage()
@@ -115,7 +120,11 @@ public struct PullEngine: Sendable {
                 return .withoutPhoto
             }
             let digest = SHA256.hash(data: photo.bytes).map { String(format: "%02x", $0) }.joined()
-            try photo.bytes.write(to: manifest.folder.appendingPathComponent(file), options: .atomic)
+            let url = manifest.folder.appendingPathComponent(file)
+            if FileManager.default.fileExists(atPath: url.path), await !manifest.wrote(file) {
+                return .failed("\(url.path) is there but was not written by a pull; move it away, or pull into a folder of its own")
+            }
+            try photo.bytes.write(to: url, options: .atomic)
             try await manifest.record(Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version.map(Manifest.plain) ?? ""))
             return .downloaded
         } catch let error as SystemError where error.kind == .unreachable {
@@ -155,6 +164,11 @@ actor Manifest {
         // A comma would break the manifest's unquoted person and file columns.
         guard FileName.isSafe(person), !person.contains(",") else { return nil }
         return "\(person).jpg"
+    }
+
+    /// Whether an earlier pull wrote this file.
+    func wrote(_ file: String) -> Bool {
+        entries.values.contains { $0.file == file }
     }
 
     func isCurrent(_ person: String, version: String) -> Bool {

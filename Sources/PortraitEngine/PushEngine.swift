@@ -27,10 +27,14 @@ public struct PushEngine: Sendable {
             self.stop = stop
         }
 
-        /// Whether `--only` lets this person (or this listing problem's subject) through.
+        /// Whether `--only` lets this person through.
         func includes(_ keys: MatchKeys, id: String) -> Bool {
-            only.isEmpty || [keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), id.lowercased()]
-                .contains { $0.map(only.contains) ?? false }
+            only.isEmpty || !matches(keys, id: id).isEmpty
+        }
+
+        /// The `--only` values that name this person.
+        func matches(_ keys: MatchKeys, id: String) -> Set<String> {
+            only.intersection([keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), id.lowercased()].compactMap { $0 })
         }
     }
 
@@ -68,14 +72,21 @@ public struct PushEngine: Sendable {
         let runId = options.dryRun ? nil : try await store.beginRun(
             command: "push", source: source.name, targets: targets.map(\.name), dryRun: options.dryRun)
         var report = PushReport(source: source.name, dryRun: options.dryRun, targetOrder: targets.map(\.name))
-        for index in indexes { report.targetLocations[index.target.name] = "\(index.target.location), \(index.profileText)" }
+        report.runId = runId
+        var onlyFound: Set<String> = []
+        for target in targets {
+            report.targetLocations[target.name] = target.location
+            report.targetProfiles[target.name] = target.capabilities.renditions
+        }
 
         let job = PersonJob(engine: self, source: source, indexes: indexes, options: options, runId: runId ?? 0)
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
         try await forEachPerson(in: source.listPeople(), width: width, stop: options.stop, include: { account in
-            options.includes(account.keys, id: account.id)
+            guard options.includes(account.keys, id: account.id) else { return false }
+            onlyFound.formUnion(options.matches(account.keys, id: account.id))
+            return true
         }, onPage: { page, included in
             for problem in page.problems where options.only.isEmpty || options.only.contains(problem.subject.lowercased()) {
                 let item = ReportedProblem(person: problem.subject, system: source.name, message: problem.message)
@@ -95,6 +106,16 @@ public struct PushEngine: Sendable {
             progress(.finished(result))
         })
 
+        for missing in options.only.subtracting(onlyFound).sorted() where !options.stop.requested {
+            report.errors.append(ReportedProblem(person: missing, system: source.name,
+                                                 message: "--only \(missing): nobody in \(source.name) has that mail, UPN or employee id"))
+        }
+        // A first push into a target whose listing shows no photos cannot tell, without a request
+        // per person (twice a push's work), whether people already had one: it says so.
+        for index in indexes where index.written.isEmpty && index.pending.isEmpty && !options.dryRun
+            && !index.target.capabilities.listsPhotoVersions && (report.targets[index.target.name]?.uploaded ?? 0) > 0 {
+            report.warnings.append(ReportedProblem(person: "", system: index.target.name, message: "Portrait had not written to \(index.target.name) before, so it did not ask whether people already had a photo there (a request per person); any it found were replaced — a dry run before a first push counts them"))
+        }
         report.interrupted = options.stop.requested
         report.errors.sort { ($0.person, $0.system) < ($1.person, $1.system) }
         report.seconds = Date().timeIntervalSince(started)
@@ -171,7 +192,7 @@ struct TargetIndex: Sendable {
         let sourceKeys = rules.map(\.source).reduce(into: [MatchKey]()) { if !$0.contains($1) { $0.append($1) } }
         let values = sourceKeys.compactMap { key in keys[key].map { "\(key.rawValue) \($0)" } }
         guard !values.isEmpty else {
-            return .failure(SystemError(.notFound, "has no \(sourceKeys.map(\.rawValue).joined(separator: " or ")), which \(target.name) finds people by"))
+            return .failure(SystemError(.notFound, "has no \(sourceKeys.map(\.rawValue).joined(separator: " or ")) in the source, which \(target.name) finds people by; add it there"))
         }
         let targetKeys = rules.map(\.target.rawValue).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return .failure(SystemError(.notFound, "nobody in \(target.name) matches \(values.joined(separator: ", ")) (compared with \(targetKeys.joined(separator: ", ")))"))

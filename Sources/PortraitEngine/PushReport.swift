@@ -96,9 +96,10 @@ public struct ReportedProblem: Sendable, Equatable, Codable {
 public struct PushReport: Sendable {
     public var source: String
     public var dryRun: Bool
-    /// Target names in the order given, and where each points.
+    /// Target names in the order given, where each points, and what it is written.
     public var targetOrder: [String]
     public var targetLocations: [String: String] = [:]
+    public var targetProfiles: [String: [RenditionProfile]] = [:]
     public var targets: [String: TargetTally]
     public var errors: [ReportedProblem] = []
     public var warnings: [ReportedProblem] = []

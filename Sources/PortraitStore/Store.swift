@@ -80,12 +80,12 @@ public final class Store: Sendable {
     // MARK: - What was written where
 
     /// Everything last written to a system where it points now, by account id. Writes recorded
-    /// before locations were (store v1) count for any location.
+    /// before locations were (store v1, location '') count for any location, until rewritten.
     public func writtenStates(system: String, location: String) async throws -> [String: WrittenState] {
         try await db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT account_id, rendition_sha256, perceptual_hash, profile, source_version, remote_version, written_at
-                FROM photo_state WHERE system = ? AND (location = ? OR location IS NULL)
+                FROM photo_state WHERE system = ? AND location IN (?, '') ORDER BY location <> ''
                 """, arguments: [system, location])
             var states: [String: WrittenState] = [:]
             while let row = try rows.next() {
@@ -111,16 +111,20 @@ public final class Store: Sendable {
                 INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, perceptual_hash, profile,
                                          source_version, remote_version, written_at, location)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (system, account_id) DO UPDATE SET
+                ON CONFLICT (system, location, account_id) DO UPDATE SET
                     person_id = excluded.person_id, rendition_sha256 = excluded.rendition_sha256,
                     perceptual_hash = excluded.perceptual_hash, profile = excluded.profile,
                     source_version = excluded.source_version, remote_version = excluded.remote_version,
-                    written_at = excluded.written_at, location = excluded.location
+                    written_at = excluded.written_at
                 """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
                                  write.state.fingerprint, write.state.profile, write.state.sourceVersion,
                                  write.state.remoteVersion, write.state.writtenAt, write.location])
             try Self.appendAudit(write.audit, system: write.system, account: write.account, in: db)
-            try db.execute(sql: "DELETE FROM pending_write WHERE system = ? AND account_id = ?", arguments: [write.system, write.account.id])
+            // A store-v1 record of the same account is superseded, and the write no longer pending.
+            try db.execute(sql: "DELETE FROM photo_state WHERE system = ? AND location = '' AND account_id = ?",
+                           arguments: [write.system, write.account.id])
+            try db.execute(sql: "DELETE FROM pending_write WHERE system = ? AND location = ? AND account_id = ?",
+                           arguments: [write.system, write.location, write.account.id])
         }
     }
 
@@ -155,21 +159,21 @@ public final class Store: Sendable {
 
     /// Notes that a photo found unchanged now comes from a newer source version (a touched file),
     /// so the next run can skip it without decoding.
-    public func recordSourceVersion(system: String, accountId: String, sourceVersion: String?) async throws {
+    public func recordSourceVersion(system: String, location: String, accountId: String, sourceVersion: String?) async throws {
         try await db.write { db in
             try db.execute(
-                sql: "UPDATE photo_state SET source_version = ? WHERE system = ? AND account_id = ?",
-                arguments: [sourceVersion, system, accountId])
+                sql: "UPDATE photo_state SET source_version = ? WHERE system = ? AND location IN (?, '') AND account_id = ?",
+                arguments: [sourceVersion, system, location, accountId])
         }
     }
 
     /// Notes the target's photo version for Portrait's last write, once a later run has seen that
     /// the photo there is the one written (a write's reply need not tell its version).
-    public func recordRemoteVersion(system: String, accountId: String, remoteVersion: String) async throws {
+    public func recordRemoteVersion(system: String, location: String, accountId: String, remoteVersion: String) async throws {
         try await db.write { db in
             try db.execute(
-                sql: "UPDATE photo_state SET remote_version = ? WHERE system = ? AND account_id = ?",
-                arguments: [remoteVersion, system, accountId])
+                sql: "UPDATE photo_state SET remote_version = ? WHERE system = ? AND location IN (?, '') AND account_id = ?",
+                arguments: [remoteVersion, system, location, accountId])
         }
     }
 
@@ -298,10 +302,28 @@ public final class Store: Sendable {
                 """)
         }
         migrator.registerMigration("v2") { db in
-            // Where each system pointed when it was written to (a folder's path, a tenant), and
-            // writes sent but not yet recorded.
+            // What was written is kept per place a system points at (a folder's path, a tenant;
+            // '' for records from before), and writes sent but not yet recorded.
             try db.execute(sql: """
-                ALTER TABLE photo_state ADD COLUMN location TEXT;
+                CREATE TABLE photo_state_v2 (
+                    system TEXT NOT NULL,
+                    location TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    person_id INTEGER REFERENCES person(id),
+                    rendition_sha256 TEXT NOT NULL,
+                    perceptual_hash TEXT,
+                    profile TEXT NOT NULL,
+                    source_version TEXT,
+                    remote_version TEXT,
+                    written_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, location, account_id)
+                );
+                INSERT INTO photo_state_v2 (system, location, account_id, person_id, rendition_sha256, perceptual_hash,
+                                            profile, source_version, remote_version, written_at)
+                    SELECT system, '', account_id, person_id, rendition_sha256, perceptual_hash, profile, source_version,
+                           remote_version, written_at FROM photo_state;
+                DROP TABLE photo_state;
+                ALTER TABLE photo_state_v2 RENAME TO photo_state;
                 CREATE TABLE pending_write (
                     system TEXT NOT NULL,
                     account_id TEXT NOT NULL,
@@ -311,7 +333,7 @@ public final class Store: Sendable {
                     profile TEXT NOT NULL,
                     source_version TEXT,
                     started_at DATETIME NOT NULL,
-                    PRIMARY KEY (system, account_id)
+                    PRIMARY KEY (system, location, account_id)
                 );
                 """)
         }
@@ -388,6 +410,8 @@ public struct AuditEntry: Sendable {
         case updated
         /// A photo someone else changed since Portrait's last write, overwritten from the source.
         case replaced
+        /// A photo someone deleted since Portrait's last write, put back.
+        case restored
         case deleted
     }
 

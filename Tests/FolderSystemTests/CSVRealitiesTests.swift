@@ -10,15 +10,8 @@ import Testing
     init() throws { scratch = try ScratchFolder() }
 
     func list(_ csv: String) async throws -> (accounts: [Account], problems: [ListingProblem]) {
-        let system = FolderSystem(name: "hr", settings: .init(
-            folder: scratch.url, csv: scratch.url.appendingPathComponent(csv), profile: RenditionProfile(side: 648)))
-        var accounts: [Account] = []
-        var problems: [ListingProblem] = []
-        for try await page in system.listPeople() {
-            accounts += page.accounts
-            problems += page.problems
-        }
-        return (accounts, problems)
+        try await listing(of: FolderSystem(name: "hr", settings: .init(
+            folder: scratch.url, csv: scratch.url.appendingPathComponent(csv), profile: RenditionProfile(side: 648))))
     }
 
     func errors(_ problems: [ListingProblem]) -> [String] { problems.filter { $0.severity == .error }.map(\.message) }

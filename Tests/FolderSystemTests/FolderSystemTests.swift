@@ -28,6 +28,17 @@ final class ScratchFolder {
     }
 }
 
+/// Everyone a system lists, and every problem it finds.
+func listing(of system: FolderSystem) async throws -> (accounts: [Account], problems: [ListingProblem]) {
+    var accounts: [Account] = []
+    var problems: [ListingProblem] = []
+    for try await page in system.listPeople() {
+        accounts += page.accounts
+        problems += page.problems
+    }
+    return (accounts, problems)
+}
+
 @Suite struct FolderSystemTests {
     let scratch: ScratchFolder
 
@@ -40,13 +51,7 @@ final class ScratchFolder {
     }
 
     func list(_ system: FolderSystem) async throws -> (accounts: [Account], problems: [ListingProblem]) {
-        var accounts: [Account] = []
-        var problems: [ListingProblem] = []
-        for try await page in system.listPeople() {
-            accounts += page.accounts
-            problems += page.problems
-        }
-        return (accounts, problems)
+        try await listing(of: system)
     }
 
     @Test func csvMapsPathsRelativeToTheCSV() async throws {

@@ -135,6 +135,31 @@ import Testing
         let config = try load("[systems.a]\ntype = \"folder\"\npath = \"a\"\n")
         #expect(throws: ConfigError.self) { try config.system(named: "b") }
     }
+
+    @Test func aCAFileThatHoldsNoCertificateNamesTheKey() throws {
+        try Data("not a certificate".utf8).write(to: folder.appendingPathComponent("root.pem"))
+        let error = error("""
+            [systems.m365]
+            type = "graph"
+            tenant = "contoso.test"
+            client_id = "app"
+            client_secret_env = "SECRET"
+            ca_file = "root.pem"
+            """, environment: ["SECRET": "s"])
+        #expect(error?.key == "systems.m365.ca_file")
+        #expect(error?.description.contains("holds no PEM certificate") == true)
+    }
+
+    @Test func aProxyThatIsNotAnAddressIsAConfigurationError() {
+        let error = error("""
+            [systems.m365]
+            type = "graph"
+            tenant = "contoso.test"
+            client_id = "app"
+            client_secret_env = "SECRET"
+            """, environment: ["SECRET": "s", "HTTPS_PROXY": "socks5://proxy:1080"])
+        #expect(error?.description.contains("HTTPS_PROXY is not a proxy address") == true)
+    }
 }
 
 /// Secrets come only from the environment or from a file only its owner can read.

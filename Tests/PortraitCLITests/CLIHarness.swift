@@ -28,6 +28,9 @@ struct CLI {
 
     let directory: URL
 
+    /// A crash prints its backtrace on stderr, which failing tests show.
+    static let diagnostics = ["SWIFT_BACKTRACE": "enable=yes,interactive=no"]
+
     func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Result {
         try run(arguments, environment: environment)
     }
@@ -45,7 +48,7 @@ struct CLI {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.diagnostics.merging(environment) { $1 }) { $1 }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -77,7 +80,7 @@ final class RunningCLI: @unchecked Sendable {
         process.executableURL = CLI.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(CLI.diagnostics.merging(environment) { $1 }) { $1 }
         process.standardOutput = out
         process.standardError = err
         try process.run()

@@ -110,7 +110,7 @@ import Testing
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 40)
             let result = try await work.graphPush()
-            #expect(result.status == 0, "\(result.stdout)")
+            #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
             #expect(tally(try result.json(), "m365", "uploaded") == 40)
             for index in 0..<40 {
                 #expect(await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
@@ -211,6 +211,7 @@ import Testing
             }
             let manifest = try String(contentsOf: work.path("pulled/manifest.csv"), encoding: .utf8)
             #expect(manifest.hasPrefix("person,file,sha256,version\n"))
+            #expect(!manifest.contains("\""), "etags are written without their quotes")
             #expect(manifest.split(separator: "\n").count == downloaded + 1)
 
             // Nothing changed: nothing is downloaded again.

@@ -207,3 +207,27 @@ extension GraphCLITests {
         }
     }
 }
+
+extension GraphCLITests {
+    @Test func aSandboxOnATakenPortSuggestsPortZero() async throws {
+        try await withSandbox { sandbox in
+            let result = try await CLI(directory: FileManager.default.temporaryDirectory).running(["sandbox", "--port", "\(sandbox.port)"])
+            #expect(result.status == 3)
+            #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(sandbox.port)"))
+            #expect(result.stderr.contains("Pass --port 0 to pick a free port"))
+        }
+    }
+}
+
+extension GraphCLITests {
+    @Test func aPullNeverWritesIntoSomeonesPhotos() async throws {
+        try await withSandbox({ $0.photoFraction = 1 }) { sandbox in
+            let work = try Workspace()
+            try work.graphSetup(sandbox: sandbox, people: 2)
+            let result = try await work.graphPull(into: "photos")
+            #expect(result.status == 2)
+            #expect((try result.json()["error"] as? String)?.contains("already holds 3 files that no pull wrote") == true)
+            #expect(await sandbox.stats().downloads == 0)
+        }
+    }
+}

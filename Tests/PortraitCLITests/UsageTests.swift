@@ -88,7 +88,7 @@ import Testing
         let result = try work.cli.run("push", "--config", "portrait.toml", "--from", "hr", "--to", "large")
         #expect(result.stdout.contains("Pushed from hr: 1 person in"))
         #expect(result.stdout.contains("Written to:"))
-        #expect(result.stdout.contains("large: folder:\(work.path("out/648").path), jpeg 648px centre"))
+        #expect(result.stdout.contains("large: folder \(work.path("out/648").path) — 648×648 JPEG, centre crop"))
     }
 
     @Test func aSmallOriginalIsWrittenAtItsSizeWithAWarning() throws {

@@ -64,3 +64,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }
+
+@Suite struct StoreLocationTests {
+    @Test func aSystemNamePointingAtTwoPlacesKeepsBoth() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-store-\(UUID().uuidString).db").path
+        let store = try Store(path: path)
+        let run = try await store.beginRun(command: "push", source: "hr", targets: ["out"], dryRun: false)
+        let account = Account(id: "ann@x.org.jpg", keys: MatchKeys(mail: "ann@x.org"), photo: .absent)
+        for (location, hash) in [("folder:/a", "aaa"), ("folder:/b", "bbb")] {
+            try await store.recordWrite(PhotoWrite(
+                system: "out", location: location, account: account, person: account.keys,
+                state: WrittenState(renditionSHA256: hash, fingerprint: nil, profile: "p", sourceVersion: nil, remoteVersion: "1", writtenAt: Date()),
+                audit: .init(runId: run, action: .uploaded, hashBefore: nil, hashAfter: hash, detail: nil)))
+        }
+        #expect(try await store.writtenStates(system: "out", location: "folder:/a")["ann@x.org.jpg"]?.renditionSHA256 == "aaa")
+        #expect(try await store.writtenStates(system: "out", location: "folder:/b")["ann@x.org.jpg"]?.renditionSHA256 == "bbb")
+        #expect(try await store.writtenStates(system: "out", location: "folder:/c").isEmpty)
+    }
+
+    @Test func aPendingWriteIsClearedByItsRecord() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-store-\(UUID().uuidString).db").path
+        let store = try Store(path: path)
+        let account = Account(id: "u1", keys: MatchKeys(mail: "ann@x.org"), photo: .unknown)
+        let state = WrittenState(renditionSHA256: "h", fingerprint: "00ff00ff00ff00ff", profile: "p", sourceVersion: "s", remoteVersion: nil, writtenAt: Date())
+        try await store.recordPendingWrite(system: "m365", location: "graph:t", accountId: "u1", state: state)
+        #expect(try await store.pendingWrites(system: "m365", location: "graph:t")["u1"]?.renditionSHA256 == "h")
+        let run = try await store.beginRun(command: "push", source: "hr", targets: ["m365"], dryRun: false)
+        try await store.recordWrite(PhotoWrite(system: "m365", location: "graph:t", account: account, person: account.keys, state: state,
+                                               audit: .init(runId: run, action: .uploaded, hashBefore: nil, hashAfter: "h", detail: nil)))
+        #expect(try await store.pendingWrites(system: "m365", location: "graph:t").isEmpty)
+    }
+}
