@@ -66,6 +66,17 @@ enum SeedPhotos {
     static func jpeg(seed: Int) throws -> Data {
         try SamplePortrait.bitmap(seed: seed, width: side, height: side).encoded(as: .jpeg(quality: 85, orientation: nil))
     }
+
+    /// A JPEG with a comment segment of Graph's after its start marker: bytes a client never
+    /// uploaded, pixels unchanged.
+    static func graphCopy(of jpeg: Data) -> Data {
+        let comment = Array("Microsoft Graph profile photo copy".utf8)
+        let length = comment.count + 2
+        var copy = Data(jpeg.prefix(2))
+        copy.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + comment)
+        copy.append(jpeg.dropFirst(2))
+        return copy
+    }
 }
 
 /// Routes a request to the token endpoint, the stats, or Graph.
@@ -174,14 +185,20 @@ struct SandboxRouter: Sendable {
             guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "Content-Type must be image/jpeg or image/png.")
             }
-            // Graph keeps its own copy, the centre square re-encoded at most 648×648. The header
-            // is checked now; the copy is made in the background, as Graph does, so the
-            // emulator's own CPU does not hold up the answer.
+            // Graph keeps its own copy, the centre square re-encoded at most 648×648. Graph does
+            // that work on its own servers, so the emulator must not take the client machine's
+            // CPU for it while a push or pull is measured: an upload that is already a JPEG
+            // square of at most 648 px becomes Graph's copy by a header of Graph's own (other
+            // bytes, the same pixels); any other is cropped, scaled and re-encoded when first read.
             guard let header = try? pipeline.inspect(Photo(bytes: request.body, version: nil, origin: "upload")) else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
             }
-            _ = await state.setPhoto(index, bytes: request.body, side: min(648, header.width, header.height), reencoded: false)
-            Task.detached(priority: .background) { [self] in _ = await servedPhoto(index) }
+            let side = min(648, header.width, header.height)
+            if header.width == header.height, header.width <= 648, request.body.starts(with: [0xFF, 0xD8]) {
+                _ = await state.setPhoto(index, bytes: SeedPhotos.graphCopy(of: request.body), side: side, reencoded: true)
+            } else {
+                _ = await state.setPhoto(index, bytes: request.body, side: side, reencoded: false)
+            }
             return SandboxResponse(status: .ok)
         case .DELETE where value:
             guard await state.deletePhoto(index) else {
@@ -194,7 +211,7 @@ struct SandboxRouter: Sendable {
     }
 
     /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,
-    /// in the background or when first read, whichever comes first.
+    /// when first read.
     func servedPhoto(_ index: Int) async -> TenantState.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
         if !photo.reencoded {

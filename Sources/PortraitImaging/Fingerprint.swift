@@ -16,16 +16,26 @@ public struct Fingerprint: Sendable, Hashable, CustomStringConvertible {
     /// re-encoded copy of it.
     public static let copyDifference = 6.0
 
+    /// One shrink of the square to 32×32 serves both: the hash from its grey, the thumbnail
+    /// from its 4×4 blocks.
     init(of square: VipsImageRef) throws {
-        hash = try PerceptualHash(of: square)
-        let n = Double(Self.side)
-        let small = try square.apply { pv_resize($0, $1, n / Double(square.width), n / Double(square.height)) }
-        let pixels = try small.pixels()
+        let grid = PerceptualHash.grid
+        let shrunk = try square.apply { pv_resize($0, $1, Double(grid) / Double(square.width), Double(grid) / Double(square.height)) }
+        hash = try PerceptualHash(ofShrunk: shrunk)
+        let pixels = try shrunk.pixels()
+        let (bands, width, block) = (shrunk.bands, shrunk.width, grid / Self.side)
         var thumbnail: [UInt8] = []
         for y in 0..<Self.side {
             for x in 0..<Self.side {
-                let offset = (y * small.width + x) * small.bands
-                thumbnail += (0..<3).map { pixels[offset + min($0, small.bands - 1)] }
+                for band in 0..<3 {
+                    var sum = 0
+                    for dy in 0..<block {
+                        for dx in 0..<block {
+                            sum += Int(pixels[((y * block + dy) * width + x * block + dx) * bands + min(band, bands - 1)])
+                        }
+                    }
+                    thumbnail.append(UInt8(sum / (block * block)))
+                }
             }
         }
         self.thumbnail = thumbnail

@@ -35,10 +35,10 @@ public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
     /// pHash: the low frequencies of a grey 32×32 copy (a DCT), each bit saying whether a
     /// coefficient is above their median. Recompression and resizing change fine detail, not
     /// these, where a pixel-difference hash flips bits in flat areas.
-    init(of square: VipsImageRef) throws {
+    /// From the square already shrunk to `grid`×`grid` (converting 32×32 pixels to grey costs
+    /// nothing, a whole photo's does).
+    init(ofShrunk shrunk: VipsImageRef) throws {
         let n = Self.grid
-        // Shrunk first: converting 32×32 pixels to grey costs nothing, a whole photo's does.
-        let shrunk = try square.apply { pv_resize($0, $1, Double(n) / Double(square.width), Double(n) / Double(square.height)) }
         let small = try shrunk.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
         guard small.width >= n, small.height >= n else { throw VipsFailure(message: "image too small to hash") }
         let pixels = try small.pixels()

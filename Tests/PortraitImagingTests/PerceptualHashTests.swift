@@ -36,6 +36,24 @@ import Testing
         }
     }
 
+    @Test func aFingerprintKnowsARenditionReencodedAndNoOtherPortrait() throws {
+        var ours: [Fingerprint] = []
+        for seed in 40..<70 {
+            let original = try SamplePortrait.bitmap(seed: seed, width: 300, height: 400).encoded(as: .jpeg(quality: 90, orientation: nil))
+            let rendered = try pipeline.render(Photo(bytes: original, version: nil, origin: "a"), profiles: [RenditionProfile(side: 648)])
+            let fingerprint = try #require(rendered.fingerprints[.centre])
+            // What a service keeps: our rendition decoded and re-encoded lower.
+            let stored = try Bitmap(decoding: rendered.renditions[0].bytes).encoded(as: .jpeg(quality: 75, orientation: nil))
+            let theirs = try pipeline.fingerprint(of: Photo(bytes: stored, version: nil, origin: "b"))
+            #expect(theirs.isCopy(of: fingerprint), "difference \(theirs.difference(from: fingerprint) ?? -1)")
+            #expect(Fingerprint(text: fingerprint.description) == fingerprint)
+            ours.append(fingerprint)
+        }
+        for (i, a) in ours.enumerated() {
+            for b in ours[(i + 1)...] { #expect(!a.isCopy(of: b), "difference \(a.difference(from: b) ?? -1)") }
+        }
+    }
+
     @Test func hexRoundTrips() {
         let hash = PerceptualHash(value: 0x00ab_cdef_0123_4567)
         #expect(hash.description == "00abcdef01234567")
