@@ -66,17 +66,6 @@ enum SeedPhotos {
     static func jpeg(seed: Int) throws -> Data {
         try SamplePortrait.bitmap(seed: seed, width: side, height: side).encoded(as: .jpeg(quality: 85, orientation: nil))
     }
-
-    /// A JPEG with a comment segment of Graph's after its start marker: bytes a client never
-    /// uploaded, pixels unchanged.
-    static func graphCopy(of jpeg: Data) -> Data {
-        let comment = Array("Microsoft Graph profile photo copy".utf8)
-        let length = comment.count + 2
-        var copy = Data(jpeg.prefix(2))
-        copy.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + comment)
-        copy.append(jpeg.dropFirst(2))
-        return copy
-    }
 }
 
 /// Routes a request to the token endpoint, the stats, or Graph.
@@ -195,7 +184,7 @@ struct SandboxRouter: Sendable {
             }
             let side = min(648, header.width, header.height)
             if header.width == header.height, header.width <= 648, request.body.starts(with: [0xFF, 0xD8]) {
-                _ = await state.setPhoto(index, bytes: SeedPhotos.graphCopy(of: request.body), side: side, reencoded: true)
+                _ = await state.setPhoto(index, bytes: Self.graphCopy(of: request.body), side: side, reencoded: true)
             } else {
                 _ = await state.setPhoto(index, bytes: request.body, side: side, reencoded: false)
             }
@@ -208,6 +197,17 @@ struct SandboxRouter: Sendable {
         default:
             return .graphError(.methodNotAllowed, "Request_BadRequest", "\(request.method) is not supported on \(request.path).")
         }
+    }
+
+    /// A JPEG with a comment segment of Graph's after its start marker: bytes a client never
+    /// uploaded, pixels unchanged.
+    static func graphCopy(of jpeg: Data) -> Data {
+        let comment = Array("Microsoft Graph profile photo copy".utf8)
+        let length = comment.count + 2
+        var copy = Data(jpeg.prefix(2))
+        copy.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + comment)
+        copy.append(jpeg.dropFirst(2))
+        return copy
     }
 
     /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,

@@ -34,9 +34,7 @@ struct GraphTokens: Sendable {
                                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                                 body: Data(try form().utf8))
             }
-        } catch let error as RetriesExhausted {
-            throw SystemError(.unreachable, "\(system): cannot reach the sign-in service \(settings.loginURL): \(error)")
-        } catch let error as Unreachable {
+        } catch where error is RetriesExhausted || error is Unreachable {
             throw SystemError(.unreachable, "\(system): cannot reach the sign-in service \(settings.loginURL): \(error)")
         }
         guard reply.status == 200 else {

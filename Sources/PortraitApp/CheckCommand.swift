@@ -34,7 +34,7 @@ struct CheckCommand: AsyncParsableCommand {
         let names: [String]
         do {
             config = try common.loadConfig()
-            if let system, !config.systemNames.contains(system) { _ = try config.system(named: system) }
+            if let system { try config.requireName(system) }
             names = system.map { [$0] } ?? config.systemNames
         } catch {
             throw fail("check", error, json: common.json)

@@ -60,12 +60,18 @@ public struct PortraitConfig {
 
     /// Builds the system named `name` from its table, checking every key.
     public func system(named name: String) throws -> any PhotoSystem {
-        guard let table = tables[name] else {
-            let known = systemNames.joined(separator: ", ")
-            throw ConfigError(file: file.path, line: nil, key: "systems",
-                              message: "no system is named \"\(name)\"; the file defines: \(known)")
-        }
+        guard let table = tables[name] else { throw unknownSystem(name) }
         return try SystemRegistry.make(name: name, table: table, context: .init(environment: environment, maxInputBytes: maxInputBytes))
+    }
+
+    /// Refuses a name the file does not define, without building the system.
+    func requireName(_ name: String) throws {
+        if tables[name] == nil { throw unknownSystem(name) }
+    }
+
+    private func unknownSystem(_ name: String) -> ConfigError {
+        ConfigError(file: file.path, line: nil, key: "systems",
+                    message: "no system is named \"\(name)\"; the file defines: \(systemNames.joined(separator: ", "))")
     }
 
     /// A system that photos can be written to.

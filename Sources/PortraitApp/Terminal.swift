@@ -76,9 +76,9 @@ final class ProgressBar: @unchecked Sendable {
             case .finished(let result):
                 done += 1
                 if result.failed { failed += 1 }
-            case .pulled(_, let outcome):
+            case .pulled(_, _, let failed):
                 done += 1
-                if outcome.hasPrefix("failed") { failed += 1 }
+                if failed { self.failed += 1 }
             }
         }
         if verbose {
@@ -89,15 +89,12 @@ final class ProgressBar: @unchecked Sendable {
                     let said = outcome.message.map { ": \($0)" } ?? ""
                     Terminal.err("\(outcome.person) → \(outcome.system): \(outcome.action.rawValue)\(said)")
                 }
-            case .pulled(let person, let outcome):
+            case .pulled(let person, let outcome, _):
                 Terminal.err("\(person): \(outcome)")
             }
         }
         draw(force: false)
     }
-
-    /// People done so far, and everyone listed.
-    var counts: (done: Int, total: Int) { lock.withLock { (done, total) } }
 
     /// Clears the bar so the report starts on a clean line.
     func end() {

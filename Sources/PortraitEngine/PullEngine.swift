@@ -63,7 +63,7 @@ public struct PullEngine: Sendable {
                 report.failed += 1
                 report.unreachable = reason
             }
-            progress(.pulled(person: person, outcome: outcome.text))
+            progress(.pulled(person: person, outcome: outcome.text, failed: outcome.failed))
         })
         try await manifest.save()
         report.interrupted = stop.requested
@@ -77,7 +77,14 @@ public struct PullEngine: Sendable {
         case failed(String)
         case unreachable(String)
 
-        /// For `-v` and the progress bar: "downloaded", or "failed: why".
+        var failed: Bool {
+            switch self {
+            case .failed, .unreachable: true
+            case .downloaded, .unchanged, .withoutPhoto: false
+            }
+        }
+
+        /// For `-v`: "downloaded", or "failed: why".
         var text: String {
             switch self {
             case .downloaded: "downloaded"

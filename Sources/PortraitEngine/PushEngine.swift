@@ -126,14 +126,17 @@ public struct PushEngine: Sendable {
     }
 
     func render(_ photo: Photo, profiles: [RenditionProfile]) async throws -> RenderedPhoto {
-        try await renderSlots.withPermit {
-            try await offload { [pipeline] in try pipeline.render(photo, profiles: profiles) }
-        }
+        try await imaging { try $0.render(photo, profiles: profiles) }
     }
 
     func fingerprint(of photo: Photo) async throws -> Fingerprint {
+        try await imaging { try $0.fingerprint(of: photo) }
+    }
+
+    /// libvips work: one per core, on Dispatch's threads.
+    private func imaging<T: Sendable>(_ work: @escaping @Sendable (ImagePipeline) throws -> T) async throws -> T {
         try await renderSlots.withPermit {
-            try await offload { [pipeline] in try pipeline.fingerprint(of: photo) }
+            try await offload { [pipeline] in try work(pipeline) }
         }
     }
 }

@@ -176,5 +176,5 @@ public enum RunProgress: Sendable {
     /// One more person is done with every target.
     case finished(PersonResult)
     /// One more person is pulled: "downloaded", "unchanged", "no photo" or "failed: why".
-    case pulled(person: String, outcome: String)
+    case pulled(person: String, outcome: String, failed: Bool)
 }

@@ -126,12 +126,9 @@ public struct HTTPService: Sendable {
             return TransportError(description: "cannot connect to \(host): \(String(cString: strerror(error.errnoCode)).lowercased())", atConnect: true)
         case is NIOConnectionError:
             return TransportError(description: "cannot connect to \(host): \(error)", atConnect: true)
-        case let error as NIOSSLError:
-            if case .handshakeFailed(let reason) = error, "\(reason)".contains("WRONG_VERSION_NUMBER") {
-                return TransportError(description: "TLS handshake with \(host) failed — is this an http:// address?", atConnect: true, permanent: true)
-            }
-            return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true, permanent: true)
-        case let error as NIOSSLExtraError:
+        case NIOSSLError.handshakeFailed(let reason) where "\(reason)".contains("WRONG_VERSION_NUMBER"):
+            return TransportError(description: "TLS handshake with \(host) failed — is this an http:// address?", atConnect: true, permanent: true)
+        case is NIOSSLError, is NIOSSLExtraError:
             return TransportError(description: "TLS with \(host) failed: \(error); if a proxy inspects TLS, set ca_file to its root certificate", atConnect: true, permanent: true)
         default:
             return TransportError(description: "\(error)", atConnect: false)

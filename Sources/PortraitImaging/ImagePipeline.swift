@@ -66,11 +66,6 @@ public struct ImagePipeline: Sendable {
         }
     }
 
-    /// The perceptual hash of a photo as another system stores it.
-    public func perceptualHash(of photo: Photo) throws -> PerceptualHash {
-        try fingerprint(of: photo).hash
-    }
-
     /// Runs `work` beside other photos; if it finds the photo unreadable, runs it again alone, so
     /// the message in libvips' process-wide error buffer is this photo's and no other's.
     private static func withOwnErrors<T>(_ work: () throws -> T) throws -> T {

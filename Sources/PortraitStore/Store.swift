@@ -160,20 +160,21 @@ public final class Store: Sendable {
     /// Notes that a photo found unchanged now comes from a newer source version (a touched file),
     /// so the next run can skip it without decoding.
     public func recordSourceVersion(system: String, location: String, accountId: String, sourceVersion: String?) async throws {
-        try await db.write { db in
-            try db.execute(
-                sql: "UPDATE photo_state SET source_version = ? WHERE system = ? AND location IN (?, '') AND account_id = ?",
-                arguments: [sourceVersion, system, location, accountId])
-        }
+        try await update("source_version", to: sourceVersion, system: system, location: location, accountId: accountId)
     }
 
     /// Notes the target's photo version for Portrait's last write, once a later run has seen that
     /// the photo there is the one written (a write's reply need not tell its version).
     public func recordRemoteVersion(system: String, location: String, accountId: String, remoteVersion: String) async throws {
+        try await update("remote_version", to: remoteVersion, system: system, location: location, accountId: accountId)
+    }
+
+    /// Sets one column of what was written to an account (a store-v1 record counting too).
+    private func update(_ column: String, to value: String?, system: String, location: String, accountId: String) async throws {
         try await db.write { db in
             try db.execute(
-                sql: "UPDATE photo_state SET remote_version = ? WHERE system = ? AND location IN (?, '') AND account_id = ?",
-                arguments: [remoteVersion, system, location, accountId])
+                sql: "UPDATE photo_state SET \(column) = ? WHERE system = ? AND location IN (?, '') AND account_id = ?",
+                arguments: [value, system, location, accountId])
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
     let pipeline = ImagePipeline()
 
     func hash(_ data: Data) throws -> PerceptualHash {
-        try pipeline.perceptualHash(of: Photo(bytes: data, version: nil, origin: "p"))
+        try pipeline.fingerprint(of: Photo(bytes: data, version: nil, origin: "p")).hash
     }
 
     @Test func survivesReencodeAndResize() throws {
