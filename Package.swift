@@ -52,6 +52,12 @@ let package = Package(
             ]
         ),
 
+        // The configuration file's tables, read key by key; each system target reads its own.
+        .target(
+            name: "PortraitSettings",
+            dependencies: ["PortraitCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
         // HTTP for the cloud systems: one connection pool, adaptive throttling, retries, tokens.
         .target(
             name: "PortraitHTTP",
@@ -67,19 +73,20 @@ let package = Package(
         ),
 
         // One target per system; each depends on PortraitCore (and PortraitHTTP) only.
-        .target(name: "FolderSystem", dependencies: ["PortraitCore"]),
+        .target(name: "FolderSystem", dependencies: ["PortraitCore", "PortraitSettings"]),
         .target(
             name: "GraphSystem",
             dependencies: [
-                "PortraitCore", "PortraitHTTP",
+                "PortraitCore", "PortraitHTTP", "PortraitSettings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
 
-        // `portrait sandbox`: an emulator of Graph's photo API and Entra ID's token endpoint.
+        // `portrait sandbox`: emulators of Graph and Entra ID, and of Google's Directory API and
+        // OAuth, on one port; a folder per service.
         .target(
-            name: "GraphSandbox",
+            name: "Sandbox",
             dependencies: [
                 "PortraitCore", "PortraitImaging",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,7 +103,7 @@ let package = Package(
             name: "PortraitApp",
             dependencies: [
                 "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
-                "FolderSystem", "GraphSystem", "GraphSandbox",
+                "PortraitSettings", "FolderSystem", "GraphSystem", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "portrait-bench",
             dependencies: [
-                "PortraitApp", "PortraitCore", "PortraitImaging", "PortraitHTTP", "GraphSandbox", "GraphSystem",
+                "PortraitApp", "PortraitCore", "PortraitImaging", "PortraitHTTP", "Sandbox", "GraphSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -120,14 +127,14 @@ let package = Package(
         .testTarget(name: "PortraitHTTPTests", dependencies: ["PortraitHTTP", "PortraitCore", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "GraphSystemTests",
-            dependencies: ["GraphSystem", "GraphSandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
+            dependencies: ["GraphSystem", "Sandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
         ),
-        .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore"]),
+        .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(
             name: "PortraitCLITests",
             dependencies: [
-                "portrait", "PortraitCore", "PortraitImaging", "GraphSandbox",
+                "portrait", "PortraitCore", "PortraitImaging", "Sandbox",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

@@ -1,3 +1,4 @@
+import PortraitSettings
 import PortraitCore
 import PortraitStore
 

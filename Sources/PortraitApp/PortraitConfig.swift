@@ -1,5 +1,6 @@
 import Foundation
 import PortraitCore
+import PortraitSettings
 import TOMLKit
 
 /// `portrait.toml`: where the store is, image limits, and which systems exist. The file is read
@@ -61,7 +62,7 @@ public struct PortraitConfig {
     /// Builds the system named `name` from its table, checking every key.
     public func system(named name: String) throws -> any PhotoSystem {
         guard let table = tables[name] else { throw unknownSystem(name) }
-        return try SystemRegistry.make(name: name, table: table, context: .init(environment: environment, maxInputBytes: maxInputBytes))
+        return try SystemRegistry.make(name: name, table: table, context: SystemContext(environment: environment, maxInputBytes: maxInputBytes))
     }
 
     /// Refuses a name the file does not define, without building the system.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GraphSandbox
+import Sandbox
 
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,9 +78,9 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             options.certificatePEM = pem
         }
-        let sandbox: GraphSandbox
+        let sandbox: Sandbox
         do {
-            sandbox = try await GraphSandbox.start(options)
+            sandbox = try await Sandbox.start(options)
         } catch {
             Terminal.err("error: cannot listen on 127.0.0.1:\(port): \(error) — is another sandbox running there? Pass --port 0 to pick a free port.")
             throw CommandExit(status: .unreachable)

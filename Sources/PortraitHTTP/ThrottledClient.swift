@@ -2,24 +2,36 @@ import Foundation
 import Logging
 import PortraitCore
 
-/// Sends idempotent requests through a `Throttle`, retrying what is worth retrying: 429, 5xx,
-/// dropped connections and truncated bodies, with backoff within the item's budget.
+/// Sends idempotent requests through a `Throttle`, retrying what is worth retrying: throttling
+/// answers, 5xx, dropped connections and truncated bodies, with backoff within the item's budget.
+/// Every system's requests go through this one loop; a system only says which of its answers
+/// mean "slow down".
 public struct ThrottledClient: Sendable {
+    /// Which limit a reply says was hit, or nil when it is not a throttling answer.
+    public typealias Throttling = @Sendable (HTTPReply) -> Throttle.Limit?
+
+    /// 429 and 503, as HTTP means them: too many requests, or too busy.
+    public static let httpThrottling: Throttling = { reply in
+        reply.status == 429 || reply.status == 503 ? .concurrency : nil
+    }
+
     /// The system's name, for what is logged.
     public let name: String
     public let http: HTTPService
     public let throttle: Throttle
     public let policy: RetryPolicy
     public let reachability: Reachability
+    public let throttling: Throttling
     private static let log = Logger(label: "portrait.http")
 
     public init(name: String, http: HTTPService, throttle: Throttle, policy: RetryPolicy = RetryPolicy(),
-                reachability: Reachability = Reachability()) {
+                reachability: Reachability = Reachability(), throttling: @escaping Throttling = httpThrottling) {
         self.name = name
         self.http = http
         self.throttle = throttle
         self.policy = policy
         self.reachability = reachability
+        self.throttling = throttling
     }
 
     /// Sends the request `make` builds until it gets an answer that is not transient, and returns
@@ -53,21 +65,21 @@ public struct ThrottledClient: Sendable {
             do {
                 let reply = try await http.send(spec)
                 reachability.answered()
-                switch reply.status {
-                case 429, 503:
-                    await throttle.finish(.throttled(retryAfter: reply.retryAfter))
+                if let limit = throttling(reply) {
+                    await throttle.finish(.throttled(retryAfter: reply.retryAfter, limit: limit))
                     problem = "HTTP \(reply.status)\(reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")"
                     retryAt = reply.retryAfter
-                case 500, 502, 504:
+                } else if [500, 502, 503, 504].contains(reply.status) {
                     await throttle.finish(.failed)
                     problem = "HTTP \(reply.status)"
-                case 401:
+                    retryAt = reply.retryAfter
+                } else if reply.status == 401 {
                     await throttle.finish(.healthy)
                     guard let reauthorize, try await reauthorize(spec, reply) else { return reply }
                     attempt += 1
                     guard attempt < policy.maxAttempts, clock.now - started < policy.budget else { return reply }
                     continue
-                default:
+                } else {
                     await throttle.finish(.healthy)
                     return reply
                 }

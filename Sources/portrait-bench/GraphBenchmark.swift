@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GraphSandbox
+import Sandbox
 import GraphSystem
 import PortraitCore
 import PortraitHTTP
@@ -105,10 +105,10 @@ struct GraphBenchmark: ParsableArguments {
                 return result
             }
             var stored = 0
-            for index in 0..<photos where await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
+            for index in 0..<photos where await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
                 stored += 1
             }
-            let stats = await sandbox.stats()
+            let stats = await sandbox.graph.stats()
             row.note = "\(photos - stored) lost, \(stats.faultsInjected) faults, exit \(exit)" + (failures.isEmpty ? "" : ": \(failures)")
             rows.append(row)
         }
@@ -149,10 +149,10 @@ struct GraphBenchmark: ParsableArguments {
 
     /// What a plain client does, the minimum work of a push: one PUT per photo, 4 at a time,
     /// each worker sleeping out a 429's or 503's Retry-After before sending that photo again.
-    private func referencePush(_ sandbox: GraphSandbox, photoFolder: URL, name: String) async throws -> Row {
+    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, name: String) async throws -> Row {
         let token = try await sandboxToken(sandbox)
         let http = try HTTPService()
-        let before = await sandbox.stats()
+        let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
         let next = Counter()
@@ -179,7 +179,7 @@ struct GraphBenchmark: ParsableArguments {
             try await group.waitForAll()
         }
         let seconds = (clock.now - started).seconds
-        let after = await sandbox.stats()
+        let after = await sandbox.graph.stats()
         let requests = after.requests - before.requests
         return Row(name: name, seconds: seconds, requests: requests,
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
@@ -187,7 +187,7 @@ struct GraphBenchmark: ParsableArguments {
     }
 
     private func withSandbox<T>(users: Int, latency: Int, faults: Double, photoFraction: Double, writeRate: Int = 0,
-                                _ body: (GraphSandbox) async throws -> T) async throws -> T {
+                                _ body: (Sandbox) async throws -> T) async throws -> T {
         var options = SandboxOptions()
         options.users = users
         options.latency = .milliseconds(latency)
@@ -195,7 +195,7 @@ struct GraphBenchmark: ParsableArguments {
         options.photoFraction = photoFraction
         options.photoConcurrency = concurrency
         options.writeRate = writeRate
-        let sandbox = try await GraphSandbox.start(options)
+        let sandbox = try await Sandbox.start(options)
         do {
             let result = try await body(sandbox)
             await sandbox.stop()
@@ -207,7 +207,7 @@ struct GraphBenchmark: ParsableArguments {
     }
 
     /// A fresh folder with a CSV mapping the photos to the tenant's first users, and a config.
-    private func prepare(_ folder: URL, sandbox: GraphSandbox, photoFolder: URL) throws -> (config: String, folder: String) {
+    private func prepare(_ folder: URL, sandbox: Sandbox, photoFolder: URL) throws -> (config: String, folder: String) {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var csv = "path,mail\n"
@@ -233,11 +233,11 @@ struct GraphBenchmark: ParsableArguments {
     }
 
     /// Runs `body` and reads what it cost from the sandbox's counters.
-    private func measured(_ name: String, sandbox: GraphSandbox, _ body: () throws -> Child.Measurement) async throws -> Row {
-        let before = await sandbox.stats()
+    private func measured(_ name: String, sandbox: Sandbox, _ body: () throws -> Child.Measurement) async throws -> Row {
+        let before = await sandbox.graph.stats()
         FileHandle.standardError.write(Data("\(name)…\n".utf8))
         let result = try body()
-        let after = await sandbox.stats()
+        let after = await sandbox.graph.stats()
         let requests = after.requests - before.requests
         return Row(name: name, seconds: result.seconds, requests: requests,
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
@@ -247,7 +247,7 @@ struct GraphBenchmark: ParsableArguments {
     /// Reads the photo metadata of the first `batchReads` users: one request each through
     /// GraphSystem (its throttle keeps 4 in flight), or 20 to a `$batch`, one batch at a time
     /// (a batch already runs 4 at once), sub-requests answered 429 sent again in a later batch.
-    private func metadataReads(_ sandbox: GraphSandbox, batched: Bool) async throws -> Row {
+    private func metadataReads(_ sandbox: Sandbox, batched: Bool) async throws -> Row {
         let accounts = (0..<batchReads).map { index in
             Account(id: String(format: "%08x-0000-4000-8000-%012x", index + 1, index + 1), keys: MatchKeys(), photo: .unknown)
         }
@@ -255,7 +255,7 @@ struct GraphBenchmark: ParsableArguments {
             tenant: sandbox.options.tenant, clientId: sandbox.options.clientId, credential: .secret(Secret("sandbox-secret")),
             graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, profile: RenditionProfile(side: 648)))
         let token = try await sandboxToken(sandbox)
-        let before = await sandbox.stats()
+        let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
         var answered = 0
@@ -289,7 +289,7 @@ struct GraphBenchmark: ParsableArguments {
             }
         }
         let seconds = (clock.now - started).seconds
-        let after = await sandbox.stats()
+        let after = await sandbox.graph.stats()
         let requests = after.requests - before.requests
         return Row(name: batched ? "\(batchReads) metadata reads, $batch" : "\(batchReads) metadata reads, direct",
                    seconds: seconds, requests: requests,
@@ -298,7 +298,7 @@ struct GraphBenchmark: ParsableArguments {
                    note: "\(answered) answered (in this process)")
     }
 
-    private func sandboxToken(_ sandbox: GraphSandbox) async throws -> String {
+    private func sandboxToken(_ sandbox: Sandbox) async throws -> String {
         let reply = try await HTTPService().send(HTTPRequestSpec(
             method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
             headers: [("Content-Type", "application/x-www-form-urlencoded")],

@@ -1,5 +1,5 @@
 import Foundation
-import GraphSandbox
+import Sandbox
 import GraphSystem
 import PortraitCore
 import PortraitHTTP
@@ -9,11 +9,11 @@ import Testing
 /// GraphSystem against the sandbox, call by call: each of Graph's answers in the notes.
 @Suite struct GraphSystemTests {
     /// Runs `body` against a fresh three-user sandbox, stopped afterwards whatever happens.
-    func withGraph(secret: String = "sandbox-secret", _ body: (GraphSandbox, GraphSystem) async throws -> Void) async throws {
+    func withGraph(secret: String = "sandbox-secret", _ body: (Sandbox, GraphSystem) async throws -> Void) async throws {
         var options = SandboxOptions()
         options.users = 3
         options.photoFraction = 0
-        let sandbox = try await GraphSandbox.start(options)
+        let sandbox = try await Sandbox.start(options)
         do {
             let graph = try GraphSystem(name: "m365", settings: GraphSettings(
                 tenant: options.tenant, clientId: options.clientId, credential: .secret(Secret(secret)),
@@ -87,7 +87,7 @@ import Testing
             await #expect {
                 _ = try await graph.writePhoto([rendition(Data(count: GraphSettings.maxPhotoBytes + 1))], for: account(1))
             } throws: { ($0 as? SystemError)?.kind == .rejected }
-            #expect(await sandbox.stats().uploads == 0)
+            #expect(await sandbox.graph.stats().uploads == 0)
         }
     }
 
@@ -124,7 +124,7 @@ import Testing
         }
     }
 
-    func accessToken(_ sandbox: GraphSandbox) async throws -> String {
+    func accessToken(_ sandbox: Sandbox) async throws -> String {
         let token = try await HTTPService().send(HTTPRequestSpec(
             method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
             headers: [("Content-Type", "application/x-www-form-urlencoded")],

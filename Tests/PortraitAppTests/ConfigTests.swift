@@ -1,6 +1,7 @@
 import Foundation
 @testable import PortraitApp
 import PortraitCore
+import PortraitSettings
 import Testing
 
 @Suite struct ConfigTests {

@@ -1,5 +1,5 @@
 import Foundation
-import GraphSandbox
+import Sandbox
 import PortraitCore
 import Testing
 
@@ -13,13 +13,13 @@ import Testing
             #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
             #expect(tally(try first.json(), "m365", "uploaded") == 5)
             // Graph keeps its own copy: a centre square of at most 648.
-            let stored = try #require(await sandbox.photo(ofUser: SamplePeople.mail(0, domain: "example.com")))
+            let stored = try #require(await sandbox.graph.photo(ofUser: SamplePeople.mail(0, domain: "example.com")))
             #expect(stored.count > 1000)
 
             let again = try await work.graphPush()
             #expect(again.status == 0)
             #expect(tally(try again.json(), "m365", "unchanged") == 5)
-            #expect(await sandbox.stats().uploads == 5)
+            #expect(await sandbox.graph.stats().uploads == 5)
         }
     }
 
@@ -86,8 +86,8 @@ import Testing
             #expect(tally(json, "m365", "uploaded") == 1)
             let errors = try #require(json["errors"] as? [[String: String]])
             #expect(errors.first?["message"]?.contains("nobody in m365 matches mail nobody@example.com") == true)
-            #expect(await sandbox.stats().listPages >= 2)
-            #expect(await sandbox.photo(ofUser: SamplePeople.mail(1_050, domain: "example.com")) != nil)
+            #expect(await sandbox.graph.stats().listPages >= 2)
+            #expect(await sandbox.graph.photo(ofUser: SamplePeople.mail(1_050, domain: "example.com")) != nil)
         }
     }
 
@@ -98,7 +98,7 @@ import Testing
             let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
             #expect(tally(try result.json(), "m365", "uploaded") == 30)
-            let stats = await sandbox.stats()
+            let stats = await sandbox.graph.stats()
             #expect(stats.throttled > 0, "the test must actually throttle")
             #expect(stats.earlyRequests == 0)
             #expect(stats.uploads == 30)
@@ -113,9 +113,9 @@ import Testing
             #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
             #expect(tally(try result.json(), "m365", "uploaded") == 40)
             for index in 0..<40 {
-                #expect(await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
+                #expect(await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
             }
-            let stats = await sandbox.stats()
+            let stats = await sandbox.graph.stats()
             #expect(stats.faultsInjected > 0)
             #expect(stats.earlyRequests == 0)
         }
@@ -129,7 +129,7 @@ import Testing
             try work.graphSetup(sandbox: sandbox, people: 40)
             let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
-            let stats = await sandbox.stats()
+            let stats = await sandbox.graph.stats()
             #expect(stats.tokensIssued > 1)
             #expect(stats.uploads == 40)
         }
@@ -147,16 +147,16 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            while await sandbox.stats().uploads < 12, process.isRunning {
+            while await sandbox.graph.stats().uploads < 12, process.isRunning {
                 try await Task.sleep(for: .milliseconds(20))
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             // Requests the killed run had sent are still being answered: let them land.
-            while await sandbox.stats().inFlight > 0 {
+            while await sandbox.graph.stats().inFlight > 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            let before = await sandbox.stats().uploads
+            let before = await sandbox.graph.stats().uploads
             #expect(before >= 12 && before < 40)
 
             let resumed = try await work.graphPush()
@@ -165,9 +165,9 @@ import Testing
             let uploaded = try #require(tally(json, "m365", "uploaded"))
             // Only what was not recorded is sent again: at most the requests in flight at the kill.
             #expect(uploaded <= 40 - before + 4, "\(resumed.stdout)")
-            #expect(await sandbox.stats().uploads == before + uploaded)
+            #expect(await sandbox.graph.stats().uploads == before + uploaded)
             for index in 0..<40 {
-                #expect(await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
+                #expect(await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
             }
         }
     }
@@ -178,7 +178,7 @@ import Testing
             try work.graphSetup(sandbox: sandbox, people: 2)
             #expect(try await work.graphPush().status == 0)
             let mail = SamplePeople.mail(1, domain: "example.com")
-            await sandbox.replacePhoto(ofUser: mail, with: try work.read("photos/IMG_0.jpg"))
+            await sandbox.graph.replacePhoto(ofUser: mail, with: try work.read("photos/IMG_0.jpg"))
             let json = try await work.graphPush().json()
             #expect(tally(json, "m365", "uploaded") == 1)
             #expect(tally(json, "m365", "unchanged") == 1)
@@ -201,7 +201,7 @@ import Testing
             #expect(downloaded >= 3)
             for index in 0..<40 {
                 let mail = SamplePeople.mail(index, domain: "example.com")
-                let served = await sandbox.photo(ofUser: mail)
+                let served = await sandbox.graph.photo(ofUser: mail)
                 let file = work.path("pulled/\(mail).jpg")
                 if let served {
                     #expect(try Data(contentsOf: file) == served)
@@ -215,10 +215,10 @@ import Testing
             #expect(manifest.split(separator: "\n").count == downloaded + 1)
 
             // Nothing changed: nothing is downloaded again.
-            let metadataBefore = await sandbox.stats().downloads
+            let metadataBefore = await sandbox.graph.stats().downloads
             let again = try await work.graphPull().json()
             #expect(again["unchanged"] as? Int == downloaded)
-            #expect(await sandbox.stats().downloads == metadataBefore)
+            #expect(await sandbox.graph.stats().downloads == metadataBefore)
         }
     }
 

@@ -1,6 +1,6 @@
 import CryptoExtras
 import Foundation
-import GraphSandbox
+import Sandbox
 import PortraitCore
 import Testing
 import X509
@@ -11,7 +11,7 @@ extension Workspace {
     static let secretVariable = "PORTRAIT_TEST_GRAPH_SECRET"
 
     /// `people` photos named for the sandbox's first users; `credential` is the TOML for it.
-    func graphSetup(sandbox: GraphSandbox, people: Int, credential: String? = nil, tenant: String = "contoso.test") throws {
+    func graphSetup(sandbox: Sandbox, people: Int, credential: String? = nil, tenant: String = "contoso.test") throws {
         let source = try photographer(people: people) { SamplePeople.mail($0, domain: sandbox.options.mailDomain) }
         try write("portrait.toml", """
             \(source)
@@ -38,12 +38,12 @@ extension Workspace {
 }
 
 /// Starts a sandbox for one test and stops it afterwards, even when the test fails.
-func withSandbox<T>(_ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (GraphSandbox) async throws -> T) async throws -> T {
+func withSandbox<T>(_ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (Sandbox) async throws -> T) async throws -> T {
     var options = SandboxOptions()
     options.users = 40
     options.photoFraction = 0
     configure(&options)
-    let sandbox = try await GraphSandbox.start(options)
+    let sandbox = try await Sandbox.start(options)
     do {
         let result = try await body(sandbox)
         await sandbox.stop()

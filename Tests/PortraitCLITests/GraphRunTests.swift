@@ -1,5 +1,5 @@
 import Foundation
-import GraphSandbox
+import Sandbox
 import PortraitCore
 import Testing
 
@@ -11,9 +11,9 @@ extension GraphCLITests {
         try await withSandbox { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 12)
-            let start = await sandbox.stats()
+            let start = await sandbox.graph.stats()
             #expect(try await work.graphPush().status == 0)
-            let first = await sandbox.stats()
+            let first = await sandbox.graph.stats()
             // One PUT per photo; besides, one sign-in check and one page of users.
             #expect(first.uploads - start.uploads == 12)
             #expect(first.metadataReads == 0 && first.downloads == 0)
@@ -22,13 +22,13 @@ extension GraphCLITests {
             // The next run sees versions it has not recorded: it reads each photo once to compare.
             let second = try await work.graphPush()
             #expect(tally(try second.json(), "m365", "unchanged") == 12, "\(second.stdout)")
-            let afterSecond = await sandbox.stats()
+            let afterSecond = await sandbox.graph.stats()
             #expect(afterSecond.uploads == first.uploads)
             #expect(afterSecond.downloads - first.downloads == 12)
 
             // From then on a version read per person, nothing more.
             #expect(try await work.graphPush().status == 0)
-            let third = await sandbox.stats()
+            let third = await sandbox.graph.stats()
             #expect(third.metadataReads - afterSecond.metadataReads == 12)
             #expect(third.downloads == afterSecond.downloads && third.uploads == afterSecond.uploads)
         }
@@ -50,7 +50,7 @@ extension GraphCLITests {
             #expect(result.status == 1)
             let json = try result.json()
             #expect(tally(json, "m365", "uploaded") == 2)
-            #expect(await sandbox.photo(ofUser: "noah@example.com") != nil)
+            #expect(await sandbox.graph.photo(ofUser: "noah@example.com") != nil)
             let errors = try #require(json["errors"] as? [[String: String]])
             let mia = try #require(errors.first { $0["person"] == "mia@example.com" }?["message"])
             #expect(mia.contains("matches two accounts in m365"))
@@ -67,19 +67,19 @@ extension GraphCLITests {
             try work.graphSetup(sandbox: sandbox, people: 40)
             let result = try await work.graphPush()
             #expect(result.status == 0, "\(result.stdout)")
-            let stats = await sandbox.stats()
+            let stats = await sandbox.graph.stats()
             #expect((stats.byStatus["503"] ?? 0) > 0, "the test must pause on a 503's Retry-After")
             #expect(stats.tokensIssued > 1, "the run outlives a token")
             #expect(stats.expiredTokenRejections == 0, "no request carries a token that expired while it waited")
             #expect(stats.earlyRequests == 0)
             for index in 0..<40 {
-                #expect(await sandbox.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
+                #expect(await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil)
             }
         }
     }
 
     @Test func aTenantThatGoesAwayEndsTheRunWithExitThreeAndOneError() async throws {
-        let sandbox = try await GraphSandbox.start({
+        let sandbox = try await Sandbox.start({
             var options = SandboxOptions()
             options.users = 40
             options.photoFraction = 0
@@ -89,7 +89,7 @@ extension GraphCLITests {
         let work = try Workspace()
         try work.graphSetup(sandbox: sandbox, people: 40)
         let process = try work.start(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"])
-        while await sandbox.stats().uploads < 8, process.isRunning {
+        while await sandbox.graph.stats().uploads < 8, process.isRunning {
             try await Task.sleep(for: .milliseconds(20))
         }
         await sandbox.stop()
@@ -121,7 +121,7 @@ extension GraphCLITests {
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 40)
             let process = try work.start(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365", "--json"])
-            while await sandbox.stats().uploads < 10, process.isRunning {
+            while await sandbox.graph.stats().uploads < 10, process.isRunning {
                 try await Task.sleep(for: .milliseconds(10))
             }
             kill(process.pid, SIGINT)
@@ -134,12 +134,12 @@ extension GraphCLITests {
             let done = try #require(tally(json, "m365", "uploaded"))
             #expect(done >= 10 && done < 40)
             // Writes in flight finished and were recorded: nothing is sent twice.
-            #expect(await sandbox.stats().uploads == done)
+            #expect(await sandbox.graph.stats().uploads == done)
 
             let resumed = try await work.graphPush()
             #expect(resumed.status == 0)
             #expect(tally(try resumed.json(), "m365", "uploaded") == 40 - done)
-            #expect(await sandbox.stats().uploads == 40)
+            #expect(await sandbox.graph.stats().uploads == 40)
 
             let runs = try await work.cli.running(["log", "--config", "portrait.toml", "--list", "--json"])
             let outcomes = try #require((try runs.json()["runs"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String })
@@ -152,7 +152,7 @@ extension GraphCLITests {
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 20)
             let first = try work.start(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365"])
-            while await sandbox.stats().uploads < 1, first.isRunning {
+            while await sandbox.graph.stats().uploads < 1, first.isRunning {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let second = try await work.cli.running(["pull", "--config", "portrait.toml", "--from", "m365", "--out", "pulled"],
@@ -187,7 +187,7 @@ extension GraphCLITests {
                                        environment: [Workspace.secretVariable: "sandbox-secret"])
             #expect(dry.status == 0)
             #expect(dry.stdout.contains("m365: 3 people already have a photo there that this push would replace."), "\(dry.stdout)")
-            #expect(await sandbox.stats().uploads == 0)
+            #expect(await sandbox.graph.stats().uploads == 0)
         }
     }
 
@@ -197,7 +197,7 @@ extension GraphCLITests {
             try work.graphSetup(sandbox: sandbox, people: 2)
             #expect(try await work.graphPush().status == 0)
             let mail = SamplePeople.mail(1, domain: "example.com")
-            await sandbox.deletePhoto(ofUser: mail)
+            await sandbox.graph.deletePhoto(ofUser: mail)
             let json = try await work.graphPush().json()
             #expect(tally(json, "m365", "uploaded") == 1)
             #expect((json["replaced"] as? [Any])?.isEmpty == true)
@@ -227,7 +227,7 @@ extension GraphCLITests {
             let result = try await work.graphPull(into: "photos")
             #expect(result.status == 2)
             #expect((try result.json()["error"] as? String)?.contains("already holds 3 files that no pull wrote") == true)
-            #expect(await sandbox.stats().downloads == 0)
+            #expect(await sandbox.graph.stats().downloads == 0)
         }
     }
 }

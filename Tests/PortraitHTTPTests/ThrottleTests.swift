@@ -24,19 +24,19 @@ import Testing
         }
         #expect(await throttle.snapshot.limit == 4)
         await throttle.begin()
-        await throttle.finish(.throttled(retryAfter: nil))
+        await throttle.finish(.throttled(retryAfter: nil, limit: .concurrency))
         #expect(await throttle.snapshot.limit == 2)
         await throttle.begin()
-        await throttle.finish(.throttled(retryAfter: nil))
+        await throttle.finish(.throttled(retryAfter: nil, limit: .concurrency))
         await throttle.begin()
-        await throttle.finish(.throttled(retryAfter: nil))
+        await throttle.finish(.throttled(retryAfter: nil, limit: .concurrency))
         #expect(await throttle.snapshot.limit == 1, "never below one")
     }
 
     @Test func retryAfterPausesEveryRequestOfTheScope() async {
         let throttle = Throttle(start: 4, maximum: 4)
         await throttle.begin()
-        await throttle.finish(.throttled(retryAfter: .milliseconds(300)))
+        await throttle.finish(.throttled(retryAfter: .milliseconds(300), limit: .concurrency))
         let clock = ContinuousClock()
         let started = clock.now
         // Several requests at once: none may start before the pause is over.

@@ -4,38 +4,38 @@ import TOMLKit
 
 /// One table of the configuration, read key by key: every read checks the type and names the
 /// key on error, and `finish()` refuses keys nobody read (typos, keys from another system type).
-final class ConfigTable {
-    let path: String
-    let document: ConfigDocument
+public final class ConfigTable {
+    public let path: String
+    public let document: ConfigDocument
     private let table: TOMLTable
     private var read: Set<String> = []
 
-    init(path: String, table: TOMLTable, document: ConfigDocument) {
+    public init(path: String, table: TOMLTable, document: ConfigDocument) {
         self.path = path
         self.table = table
         self.document = document
     }
 
-    var keys: [String] { table.keys }
+    public var keys: [String] { table.keys }
 
-    func error(_ key: String?, _ message: String) -> ConfigError {
+    public func error(_ key: String?, _ message: String) -> ConfigError {
         let full = key.map { path.isEmpty ? $0 : "\(path).\($0)" } ?? path
         return document.error(at: full, message)
     }
 
-    func string(_ key: String) throws -> String? {
+    public func string(_ key: String) throws -> String? {
         guard let value = take(key) else { return nil }
         guard let string = value.string else { throw mismatch(key, "a string", value) }
         return string
     }
 
-    func requiredString(_ key: String) throws -> String {
+    public func requiredString(_ key: String) throws -> String {
         guard let value = try string(key) else { throw error(nil, "missing required key `\(key)` (a string)") }
         guard !value.isEmpty else { throw error(key, "must not be empty") }
         return value
     }
 
-    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    public func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = take(key) else { return nil }
         guard let int = value.int else { throw mismatch(key, "an integer", value) }
         guard range.contains(int) else {
@@ -44,13 +44,13 @@ final class ConfigTable {
         return int
     }
 
-    func bool(_ key: String) throws -> Bool? {
+    public func bool(_ key: String) throws -> Bool? {
         guard let value = take(key) else { return nil }
         guard let bool = value.bool else { throw mismatch(key, "true or false", value) }
         return bool
     }
 
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, of type: T.Type) throws -> T? where T.RawValue == String {
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, of type: T.Type) throws -> T? where T.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = T(rawValue: text) else {
             let options = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
@@ -60,20 +60,20 @@ final class ConfigTable {
     }
 
     /// A path, relative to the configuration file's folder unless absolute.
-    func fileURL(_ key: String) throws -> URL? {
+    public func fileURL(_ key: String) throws -> URL? {
         guard let text = try string(key) else { return nil }
         guard !text.isEmpty else { throw error(key, "must not be empty") }
         return document.resolve(text)
     }
 
-    func subtable(_ key: String) throws -> ConfigTable? {
+    public func subtable(_ key: String) throws -> ConfigTable? {
         guard let value = take(key) else { return nil }
         guard let table = value.table else { throw mismatch(key, "a table", value) }
         return ConfigTable(path: path.isEmpty ? key : "\(path).\(key)", table: table, document: document)
     }
 
     /// Refuses any key that was not read, suggesting the known key it most resembles.
-    func finish(expected: String) throws {
+    public func finish(expected: String) throws {
         if let unknown = table.keys.sorted().first(where: { !read.contains($0) }) {
             if let near = read.filter({ Self.distance($0, unknown) <= 2 }).min(by: { Self.distance($0, unknown) < Self.distance($1, unknown) }) {
                 throw error(unknown, "unknown key; did you mean `\(near)`? \(expected)")
@@ -88,7 +88,7 @@ final class ConfigTable {
     }
 
     /// Edit distance (insertions, deletions, substitutions), case-insensitive.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased()), b = Array(b.lowercased())
         var previous = Array(0...b.count)
         for i in 1...max(1, a.count) where !a.isEmpty {
@@ -119,15 +119,20 @@ final class ConfigTable {
 }
 
 /// The configuration file: its text for line numbers, its folder for relative paths.
-struct ConfigDocument {
-    let file: URL
-    let lines: KeyLines
+public struct ConfigDocument {
+    public let file: URL
+    public let lines: KeyLines
 
-    func error(at key: String, _ message: String) -> ConfigError {
+    public init(file: URL, lines: KeyLines) {
+        self.file = file
+        self.lines = lines
+    }
+
+    public func error(at key: String, _ message: String) -> ConfigError {
         ConfigError(file: file.path, line: key.isEmpty ? nil : lines.line(of: key), key: key, message: message)
     }
 
-    func resolve(_ path: String) -> URL {
+    public func resolve(_ path: String) -> URL {
         let expanded = (path as NSString).expandingTildeInPath
         let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : file.deletingLastPathComponent().appendingPathComponent(expanded)
         return url.standardizedFileURL
@@ -137,7 +142,7 @@ struct ConfigDocument {
 extension ConfigTable {
     /// A secret, given as `<key>_env` (an environment variable's name) or `<key>_file` (a file
     /// readable by its owner only). Never as `<key>` itself: the configuration is not secret.
-    func secret(_ key: String, environment: [String: String]) throws -> Secret? {
+    public func secret(_ key: String, environment: [String: String]) throws -> Secret? {
         if table[key] != nil {
             _ = take(key)
             throw error(key, "secrets are not written in the configuration; set `\(key)_env` to the name of an environment variable, or `\(key)_file` to a file only you can read")
@@ -159,7 +164,7 @@ extension ConfigTable {
         }
     }
 
-    func readSecretFile(_ url: URL, key: String) throws -> Secret {
+    public func readSecretFile(_ url: URL, key: String) throws -> Secret {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else {
             throw error(key, "cannot read \(url.path): no such file")
         }

@@ -6,7 +6,7 @@ import X509
 
 /// The Microsoft identity platform's client-credentials grant, as far as the sandbox needs it:
 /// a client secret, or a client assertion signed with the registered certificate's key.
-struct TokenEndpoint: Sendable {
+struct EntraTokenEndpoint: Sendable {
     struct Registered: Sendable {
         let sha256Thumbprint: String
         let sha1Thumbprint: String

@@ -1,7 +1,9 @@
 import Foundation
 
-/// How the emulated tenant behaves. Defaults follow ../shared/api-notes.md: 4 concurrent photo
-/// requests per app, tokens for an hour, no faults.
+/// How the emulated services behave. Defaults follow ../shared/api-notes.md: 4 concurrent Graph
+/// photo requests per app, 2,400 Google requests a minute per admin, tokens for an hour, no
+/// faults. Both services hold the same people (`users`, mail at `mailDomain`); latency, faults
+/// and token lifetimes apply to each.
 public struct SandboxOptions: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port.
@@ -39,6 +41,26 @@ public struct SandboxOptions: Sendable {
     /// (a busy 2-core machine can hold a request that long between the client's decision to
     /// send it and the wire), and are not counted as early.
     public var inFlightAllowance: Duration = .milliseconds(100)
+    /// The Google Workspace domain: its customer id, the admin a service account may act as,
+    /// and the service account (its key is made when the sandbox starts).
+    public var googleCustomerId = "C0sandbox1"
+    public var googleAdmin = "admin@example.com"
+    public var googleServiceAccount = "portrait@portrait-sandbox.iam.gserviceaccount.com"
+    public var googleClientId = "100000000000000000001"
+    /// The scopes domain-wide delegation grants the service account.
+    public var googleDelegatedScopes: Set<String> = [
+        "https://www.googleapis.com/auth/admin.directory.user",
+        "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    ]
+    /// Directory API requests one admin may make per `googleQuotaWindow` (a sliding window); more
+    /// are answered 403 userRateLimitExceeded. 0: no limit.
+    public var googleQuotaPerMinute = 2400
+    public var googleQuotaWindow: Duration = .seconds(60)
+    /// Users (by mail) whose account is suspended.
+    public var googleSuspended: Set<String> = []
+    /// Users (by mail) who set their own photo, which Google shows over an admin's upload until
+    /// the photo is deleted.
+    public var googleSelfSetPhotos: Set<String> = []
     /// Seeds faults and photo choices, so a run can be repeated.
     public var seed: UInt64 = 1
 

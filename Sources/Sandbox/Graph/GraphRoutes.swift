@@ -3,91 +3,36 @@ import NIOHTTP1
 import PortraitCore
 import PortraitImaging
 
-/// A built-in emulator of the Microsoft Graph photo API and the Entra ID token endpoint, on
-/// loopback, following ../shared/api-notes.md: seeded users and paging; photo metadata, bytes,
-/// upload (re-encoded to a centre square of at most 648 px with a new etag every time) and delete;
-/// Graph's error codes; per-app photo concurrency and rate limits answered with 429 and
-/// Retry-After; injected faults; expiring tokens from a client secret or a certificate-signed
-/// client assertion; and counters at `GET /_sandbox/stats`.
-public final class GraphSandbox: Sendable {
-    public let options: SandboxOptions
-    private let state: TenantState
-    private let router: SandboxRouter
-    private let server: SandboxHTTPServer
-
-    public static func start(_ options: SandboxOptions) async throws -> GraphSandbox {
-        let state = TenantState(options: options)
-        let endpoint = try TokenEndpoint(options: options)
-        let router = SandboxRouter(state: state, endpoint: endpoint, options: options)
-        let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
-            await router.handle(request)
-        }
-        return GraphSandbox(options: options, state: state, router: router, server: server)
-    }
-
-    private init(options: SandboxOptions, state: TenantState, router: SandboxRouter, server: SandboxHTTPServer) {
-        self.options = options
-        self.state = state
-        self.router = router
-        self.server = server
-    }
-
-    public var port: Int { server.port }
-    /// Both the Graph and the login base URL.
-    public var baseURL: String { "http://\(options.host):\(port)" }
-
-    public func stats() async -> SandboxStats { await state.stats }
-
-    /// The bytes the tenant serves as a user's photo, or nil.
-    public func photo(ofUser key: String) async -> Data? {
-        guard let index = await state.user(key) else { return nil }
-        return await router.servedPhoto(index)?.bytes
-    }
-
-    /// Changes a user's photo as someone else would (an admin, the user), outside Portrait.
-    public func replacePhoto(ofUser key: String, with bytes: Data) async {
-        guard let index = await state.user(key) else { return }
-        _ = await state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, reencoded: true)
-    }
-
-    /// Deletes a user's photo as someone else would.
-    public func deletePhoto(ofUser key: String) async {
-        guard let index = await state.user(key) else { return }
-        _ = await state.deletePhoto(index)
-    }
-
-    public func stop() async { await server.stop() }
-}
-
-/// Seeded photos: small, made on first read.
-enum SeedPhotos {
-    static let side = 240
-
-    static func jpeg(seed: Int) throws -> Data {
-        try SamplePortrait.bitmap(seed: seed, width: side, height: side).encoded(as: .jpeg(quality: 85, orientation: nil))
-    }
-}
-
-/// Routes a request to the token endpoint, the stats, or Graph.
-struct SandboxRouter: Sendable {
-    let state: TenantState
-    let endpoint: TokenEndpoint
+/// The Microsoft half of the sandbox, following ../shared/api-notes.md: Entra ID's token
+/// endpoint (a client secret, or a client assertion signed with the registered certificate's key;
+/// tokens that expire) and Graph's users and photos — seeded users and paging; photo metadata,
+/// bytes, upload (Graph's own copy: a centre square of at most 648 px, a new etag every time) and
+/// delete; Graph's error codes; per-app photo concurrency, rate and write limits answered with
+/// 429 and Retry-After; `$batch`.
+struct GraphService: Sendable {
+    let state: GraphTenant
+    let endpoint: EntraTokenEndpoint
     let options: SandboxOptions
     let pipeline = ImagePipeline()
 
+    init(options: SandboxOptions) throws {
+        self.options = options
+        state = GraphTenant(options: options)
+        endpoint = try EntraTokenEndpoint(options: options)
+    }
+
+    /// `/{tenant}/oauth2/v2.0/token` and `/v1.0/…`; nil for any other path.
+    func route(_ request: SandboxRequest) async -> SandboxResponse? {
+        let segments = request.path.split(separator: "/").map(String.init)
+        if request.method == .POST, segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
+            return await state.issueToken(request, tenant: segments[0], endpoint: endpoint)
+        }
+        guard segments.first == "v1.0" else { return nil }
+        return await handle(request)
+    }
+
     func handle(_ request: SandboxRequest) async -> SandboxResponse {
         let segments = request.path.split(separator: "/").map(String.init)
-        if request.method == .GET, request.path == "/_sandbox/stats" {
-            let stats = await state.stats
-            let data = (try? JSONEncoder().encode(stats)) ?? Data()
-            return SandboxResponse(status: .ok, headers: [("Content-Type", "application/json")], body: data)
-        }
-        if request.method == .POST, segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
-            return await state.count(state.issueToken(request, tenant: segments[0], endpoint: endpoint))
-        }
-        guard segments.first == "v1.0" else {
-            return SandboxResponse.graphError(.notFound, "NotFound", "No route for \(request.path).")
-        }
         if request.method == .POST, request.path == "/v1.0/$batch" {
             return await state.count(batch(request))
         }
@@ -100,15 +45,13 @@ struct SandboxRouter: Sendable {
             if options.latency > .zero { try? await Task.sleep(for: options.latency) }
             var response = await graph(request, segments: segments)
             if let fault {
-                // A truncated answer needs a body to cut; anything else is dropped instead.
-                if case .truncate = fault.delivery {
-                    response.delivery = response.body.count > 1 ? .truncate : .drop
-                } else {
-                    response = fault
+                response = .faulted(fault, instead: response) { status, headers in
+                    status == .serviceUnavailable
+                        ? .graphError(status, "serviceNotAvailable", "The service is temporarily unavailable.", headers: headers)
+                        : .graphError(status, "generalException", "An internal server error occurred.", headers: headers)
                 }
             }
-            await state.release(photoSlot: photoSlot, answer: response)
-            return await state.count(response)
+            return await state.release(photoSlot: photoSlot, answer: response)
         }
     }
 
@@ -212,7 +155,7 @@ struct SandboxRouter: Sendable {
 
     /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,
     /// when first read.
-    func servedPhoto(_ index: Int) async -> TenantState.StoredPhoto? {
+    func servedPhoto(_ index: Int) async -> GraphTenant.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
         if !photo.reencoded {
             let upload = photo.bytes
@@ -227,7 +170,7 @@ struct SandboxRouter: Sendable {
         return photo
     }
 
-    private func userJSON(_ user: TenantState.User, base: String) -> [String: Any] {
+    private func userJSON(_ user: GraphTenant.User, base: String) -> [String: Any] {
         ["id": user.id, "userPrincipalName": user.userPrincipalName, "mail": user.mail ?? NSNull(), "employeeId": user.employeeId ?? NSNull()]
     }
 

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// JSON batching (`POST /v1.0/$batch`) as Graph does it: at most 20 requests, each admitted and
 /// throttled on its own, at most 4 of a batch running at once; the batch answers 200 with each
 /// request's own status, headers and body (JSON as is, anything else base64).
-extension SandboxRouter {
+extension GraphService {
     static let batchLimit = 20
     static let batchParallelism = 4
 

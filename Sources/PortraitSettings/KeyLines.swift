@@ -2,10 +2,10 @@ import Foundation
 
 /// Where each key of a TOML file is written, by dotted path, so configuration errors can name the
 /// line: the TOML parser reports lines only for syntax errors.
-struct KeyLines {
+public struct KeyLines {
     private var lines: [String: Int] = [:]
 
-    init(text: String) {
+    public init(text: String) {
         var table = ""
         for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -30,7 +30,7 @@ struct KeyLines {
     }
 
     /// The line of `path`, or of the nearest enclosing table written out.
-    func line(of path: String) -> Int? {
+    public func line(of path: String) -> Int? {
         var parts = path.split(separator: ".").map(String.init)
         while !parts.isEmpty {
             if let line = lines[parts.joined(separator: ".")] { return line }
@@ -41,7 +41,7 @@ struct KeyLines {
 
     /// The names of the tables under `parent`, in the order the file writes them; names it cannot
     /// place (inline tables) follow in alphabetical order.
-    func orderOfTables(under parent: String, among names: [String]) -> [String] {
+    public func orderOfTables(under parent: String, among names: [String]) -> [String] {
         names.sorted { (line(of: "\(parent).\($0)") ?? .max, $0) < (line(of: "\(parent).\($1)") ?? .max, $1) }
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import PortraitCore
 
-/// Everything the emulated tenant remembers: users, photos, tokens, limits and counters.
-actor TenantState {
+/// Everything the emulated Entra tenant remembers: users, photos and Graph's limits; tokens,
+/// penalties, faults and counters are kept by its `ServiceGate`.
+actor GraphTenant {
     struct User: Sendable {
         let id: String
         let userPrincipalName: String
@@ -20,7 +21,7 @@ actor TenantState {
 
     /// Admission of one Graph request: let through (holding a photo slot or not), or answered now.
     enum Admission: Sendable {
-        case admitted(photoSlot: Bool, fault: SandboxResponse?)
+        case admitted(photoSlot: Bool, fault: ServiceGate.Fault?)
         case refused(SandboxResponse)
     }
 
@@ -30,17 +31,12 @@ actor TenantState {
     private var photos: [Int: StoredPhoto] = [:]
     /// Users whose seeded photo is still to be drawn (made on first read).
     private var seeded: Set<Int>
-    private var tokens: [String: ContinuousClock.Instant] = [:]
     private var assertionIds: Set<String> = []
     private var photoInFlight = 0
-    private var penaltyUntil: ContinuousClock.Instant?
-    private var penaltyAnnounced: ContinuousClock.Instant?
     private var bucket: TokenBucket
     private var writeBucket: TokenBucket
-    private var random: SeededRandom
+    private var gate: ServiceGate
     private var etagCounter = 0
-    private(set) var stats = SandboxStats()
-    private let clock = ContinuousClock()
 
     init(options: SandboxOptions) {
         self.options = options
@@ -61,12 +57,14 @@ actor TenantState {
         }
         self.users = users
         self.byKey = byKey
-        var random = SeededRandom(seed: options.seed)
-        seeded = Set((0..<options.users).filter { _ in random.unit() < options.photoFraction })
-        self.random = random
-        bucket = TokenBucket(rate: options.rateLimit, now: clock.now)
-        writeBucket = TokenBucket(rate: options.writeRate, now: clock.now)
+        var gate = ServiceGate(options: options, seed: options.seed)
+        seeded = Set((0..<options.users).filter { _ in gate.unit() < options.photoFraction })
+        self.gate = gate
+        bucket = TokenBucket(rate: options.rateLimit, now: gate.now)
+        writeBucket = TokenBucket(rate: options.writeRate, now: gate.now)
     }
+
+    var stats: SandboxStats { gate.stats }
 
     static func objectId(_ index: Int) -> String {
         String(format: "%08x-0000-4000-8000-%012x", index + 1, index + 1)
@@ -74,35 +72,29 @@ actor TenantState {
 
     // MARK: - Tokens
 
-    func issueToken(_ request: SandboxRequest, tenant: String, endpoint: TokenEndpoint) -> SandboxResponse {
-        stats.tokenRequests += 1
+    func issueToken(_ request: SandboxRequest, tenant: String, endpoint: EntraTokenEndpoint) -> SandboxResponse {
+        gate.countTokenRequest()
         if let failure = endpoint.verify(request, tenant: tenant, usedAssertionIds: &assertionIds) {
-            return failure
+            return gate.count(failure)
         }
-        let token = "sandbox." + UUID().uuidString.lowercased()
-        tokens[token] = clock.now.advanced(by: .seconds(options.tokenLifetime))
-        stats.tokensIssued += 1
-        return .json(.ok, ["token_type": "Bearer", "expires_in": options.tokenLifetime,
-                           "ext_expires_in": options.tokenLifetime, "access_token": token])
+        let token = gate.issueToken(prefix: "sandbox.")
+        return gate.count(.json(.ok, ["token_type": "Bearer", "expires_in": options.tokenLifetime,
+                                      "ext_expires_in": options.tokenLifetime, "access_token": token]))
     }
 
     // MARK: - Admission: authentication, throttling, faults
 
     func admit(_ request: SandboxRequest, isPhoto: Bool, isWrite: Bool) -> Admission {
-        stats.requests += 1
-        let now = clock.now
-        guard let header = request.header("Authorization"), header.hasPrefix("Bearer "),
-              let expiry = tokens[String(header.dropFirst(7))] else {
-            return .refused(count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")))
+        switch gate.authenticate(request) {
+        case .missing:
+            return .refused(gate.count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")))
+        case .expired:
+            return .refused(gate.count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")))
+        case .valid:
+            break
         }
-        guard now < expiry else {
-            stats.expiredTokenRejections += 1
-            return .refused(count(.graphError(.unauthorized, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.")))
-        }
-        if let until = penaltyUntil, now < until {
-            if let announced = penaltyAnnounced, now - announced > options.inFlightAllowance {
-                stats.earlyRequests += 1
-            }
+        let now = gate.now
+        if let until = gate.penalty() {
             return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", until: until))
         }
         if let wait = bucket.take(now: now) {
@@ -116,56 +108,25 @@ actor TenantState {
                 return .refused(throttle("ApplicationThrottled", "Application is over its MailboxConcurrency limit.", until: now + .seconds(1)))
             }
             photoInFlight += 1
-            stats.maxPhotoConcurrency = max(stats.maxPhotoConcurrency, photoInFlight)
+            let inFlight = photoInFlight
+            gate.record { $0.maxPhotoConcurrency = max($0.maxPhotoConcurrency, inFlight) }
         }
-        var fault: SandboxResponse?
-        if options.faultRate > 0, random.unit() < options.faultRate {
-            stats.faultsInjected += 1
-            switch random.next() % 4 {
-            case 0: fault = .graphError(.internalServerError, "generalException", "An internal server error occurred.")
-            case 1:
-                fault = .graphError(.serviceUnavailable, "serviceNotAvailable", "The service is temporarily unavailable.",
-                                    headers: [("Retry-After", String(options.faultRetryAfter))])
-            case 2: fault = SandboxResponse(status: .internalServerError, delivery: .drop)
-            default: fault = SandboxResponse(status: .ok, delivery: .truncate)
-            }
-        }
-        stats.inFlight += 1
+        let fault = gate.admit()
         return .admitted(photoSlot: isPhoto, fault: fault)
     }
 
-    /// Ends an admitted request whose answer is about to be sent. A Retry-After in it starts a
-    /// penalty now, when the client can first know of it.
-    func release(photoSlot: Bool, answer: SandboxResponse) {
-        stats.inFlight -= 1
+    /// Ends an admitted request whose answer is about to be sent.
+    func release(photoSlot: Bool, answer: SandboxResponse) -> SandboxResponse {
         if photoSlot { photoInFlight -= 1 }
-        if answer.status == .serviceUnavailable, case .whole = answer.delivery,
-           let seconds = answer.headers.first(where: { $0.0 == "Retry-After" }).flatMap({ Int($0.1) }) {
-            announcePenalty(until: clock.now + .seconds(seconds))
-        }
+        gate.release(answer: answer)
+        return gate.count(answer)
     }
 
-    /// Counts an answer as sent.
-    func count(_ response: SandboxResponse) -> SandboxResponse {
-        switch response.delivery {
-        case .drop: stats.dropped += 1
-        case .truncate: stats.truncated += 1
-        case .whole: stats.byStatus[String(response.status.code), default: 0] += 1
-        }
-        return response
-    }
+    func count(_ response: SandboxResponse) -> SandboxResponse { gate.count(response) }
 
     private func throttle(_ code: String, _ message: String, until: ContinuousClock.Instant) -> SandboxResponse {
-        stats.throttled += 1
-        announcePenalty(until: until)
-        let seconds = max(1, Int((until - clock.now).seconds.rounded(.up)))
-        return count(.graphError(.tooManyRequests, code, message, headers: [("Retry-After", String(seconds))]))
-    }
-
-    private func announcePenalty(until: ContinuousClock.Instant) {
-        if let current = penaltyUntil, current >= until { return }
-        penaltyUntil = until
-        penaltyAnnounced = clock.now
+        let seconds = max(1, Int((until - gate.now).seconds.rounded(.up)))
+        return gate.throttled(.graphError(.tooManyRequests, code, message, headers: [("Retry-After", String(seconds))]), until: until)
     }
 
     // MARK: - Directory and photos
@@ -173,7 +134,7 @@ actor TenantState {
     func user(_ key: String) -> Int? { byKey[key.lowercased()] ?? byKey[key] }
 
     func page(from start: Int, size: Int) -> ArraySlice<User> {
-        stats.listPages += 1
+        gate.record { $0.listPages += 1 }
         return users[min(start, users.count)..<min(start + size, users.count)]
     }
 
@@ -188,7 +149,7 @@ actor TenantState {
         let etag = nextEtag()
         seeded.remove(index)
         photos[index] = StoredPhoto(bytes: bytes, etag: etag, side: side, reencoded: reencoded)
-        stats.uploads += 1
+        gate.record { $0.uploads += 1 }
         return etag
     }
 
@@ -200,18 +161,18 @@ actor TenantState {
     }
 
     func deletePhoto(_ index: Int) -> Bool {
-        stats.deletes += 1
+        gate.record { $0.deletes += 1 }
         let seededRemoved = seeded.remove(index) != nil
         return photos.removeValue(forKey: index) != nil || seededRemoved
     }
 
-    func countDownload() { stats.downloads += 1 }
-    func countMetadataRead() { stats.metadataReads += 1 }
+    func countDownload() { gate.record { $0.downloads += 1 } }
+    func countMetadataRead() { gate.record { $0.metadataReads += 1 } }
 
     /// A new etag for every upload, even of identical bytes, as Graph does.
     private func nextEtag() -> String {
         etagCounter += 1
-        return "\"\(String(format: "%08X", etagCounter))\(String(format: "%08X", random.next() & 0xFFFF_FFFF))\""
+        return "\"\(String(format: "%08X", etagCounter))\(String(format: "%08X", gate.next() & 0xFFFF_FFFF))\""
     }
 
     private static func seedPhoto(_ index: Int, etag: String) -> StoredPhoto {

@@ -1,0 +1,206 @@
+import Foundation
+import PortraitCore
+
+/// Everything the emulated Google Workspace domain remembers: users, photos (an admin's upload
+/// and a user's own), the per-admin quota; tokens, penalties, faults and counters are kept by its
+/// `ServiceGate`.
+actor GoogleDomain {
+    struct User: Sendable {
+        let id: String
+        let primaryEmail: String
+        let employeeId: String?
+        let isAdmin: Bool
+        let suspended: Bool
+    }
+
+    struct StoredPhoto: Sendable {
+        var bytes: Data
+        var etag: String
+        /// False while `bytes` are still the upload, before Google's 96×96 copy is made.
+        var reencoded: Bool
+    }
+
+    enum Admission: Sendable {
+        case admitted(ServiceGate.Grant, fault: ServiceGate.Fault?)
+        case refused(SandboxResponse)
+    }
+
+    let options: SandboxOptions
+    let users: [User]
+    private let byKey: [String: Int]
+    private var adminPhotos: [Int: StoredPhoto] = [:]
+    private var ownPhotos: [Int: StoredPhoto] = [:]
+    /// Users whose seeded photo is still to be drawn (made on first read), with its etag.
+    private var seeded: [Int: String] = [:]
+    /// When each admin's recent requests were admitted, oldest first.
+    private var recent: [String: [ContinuousClock.Instant]] = [:]
+    private var gate: ServiceGate
+    private var etagCounter = 0
+
+    init(options: SandboxOptions) {
+        self.options = options
+        var users: [User] = []
+        var byKey: [String: Int] = [:]
+        func add(_ user: User) {
+            byKey[user.id] = users.count
+            byKey[user.primaryEmail.lowercased()] = users.count
+            users.append(user)
+        }
+        for index in 0..<options.users {
+            let mail = SamplePeople.mail(index, domain: options.mailDomain)
+            add(User(id: Self.userId(index), primaryEmail: mail, employeeId: SamplePeople.employeeId(index), isAdmin: false,
+                     suspended: options.googleSuspended.contains(mail)))
+        }
+        if byKey[options.googleAdmin.lowercased()] == nil {
+            add(User(id: Self.userId(options.users), primaryEmail: options.googleAdmin, employeeId: nil, isAdmin: true, suspended: false))
+        }
+        self.users = users
+        self.byKey = byKey
+        var gate = ServiceGate(options: options, seed: options.seed &+ 7)
+        var counter = 0
+        func etag() -> String {
+            counter += 1
+            return Self.etag(counter, gate.next())
+        }
+        for index in 0..<options.users where gate.unit() < options.photoFraction {
+            seeded[index] = etag()
+        }
+        for mail in options.googleSelfSetPhotos {
+            guard let index = byKey[mail.lowercased()] else { continue }
+            let bytes = (try? SeedPhotos.jpeg(seed: 20_000 + index, side: GoogleService.photoSide)) ?? Data()
+            ownPhotos[index] = StoredPhoto(bytes: bytes, etag: etag(), reencoded: true)
+        }
+        etagCounter = counter
+        self.gate = gate
+    }
+
+    var stats: SandboxStats { gate.stats }
+
+    /// Google's user ids are 21-digit numbers.
+    static func userId(_ index: Int) -> String { String(format: "1%020d", index + 1) }
+
+    func user(_ key: String) -> Int? { byKey[key.lowercased()] }
+
+    func isAdmin(_ subject: String) -> Bool { user(subject).map { users[$0].isAdmin } ?? false }
+
+    // MARK: - Tokens
+
+    func issueToken(_ request: SandboxRequest, endpoint: GoogleTokenEndpoint) -> SandboxResponse {
+        gate.countTokenRequest()
+        let knownUsers = byKey
+        switch endpoint.verify(request, knownUser: { knownUsers[$0.lowercased()] != nil }) {
+        case .refused(let response):
+            return gate.count(response)
+        case .granted(let subject, let scopes):
+            let token = gate.issueToken(prefix: "ya29.sandbox-", subject: subject, scopes: scopes)
+            return gate.count(.json(.ok, ["access_token": token, "expires_in": options.tokenLifetime, "token_type": "Bearer"]))
+        }
+    }
+
+    // MARK: - Admission: authentication, quota, faults
+
+    func admit(_ request: SandboxRequest) -> Admission {
+        let grant: ServiceGate.Grant
+        switch gate.authenticate(request) {
+        case .missing, .expired:
+            return .refused(gate.count(.googleError(.unauthorized, reason: "authError", message: "Invalid Credentials",
+                                                    status: "UNAUTHENTICATED",
+                                                    top: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")))
+        case .valid(let valid):
+            grant = valid
+        }
+        let now = gate.now
+        if let until = gate.penalty() {
+            let seconds = max(1, Int((until - now).seconds.rounded(.up)))
+            return .refused(gate.throttled(.googleError(.serviceUnavailable, reason: "backendError", message: "The service is currently unavailable.",
+                                                        headers: [("Retry-After", String(seconds))]), until: until))
+        }
+        if options.googleQuotaPerMinute > 0 {
+            var times = recent[grant.subject, default: []]
+            let windowStart = now - options.googleQuotaWindow
+            if let firstInWindow = times.firstIndex(where: { $0 > windowStart }) {
+                times.removeFirst(firstInWindow)
+            } else {
+                times.removeAll()
+            }
+            guard times.count < options.googleQuotaPerMinute else {
+                recent[grant.subject] = times
+                let message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:100000000001'."
+                return .refused(gate.throttled(.googleError(.forbidden, domain: "usageLimits", reason: "userRateLimitExceeded", message: message,
+                                                            status: "PERMISSION_DENIED"), until: nil))
+            }
+            times.append(now)
+            recent[grant.subject] = times
+        }
+        return .admitted(grant, fault: gate.admit())
+    }
+
+    func release(answer: SandboxResponse) -> SandboxResponse {
+        gate.release(answer: answer)
+        return gate.count(answer)
+    }
+
+    func count(_ response: SandboxResponse) -> SandboxResponse { gate.count(response) }
+    func record(_ change: @Sendable (inout SandboxStats) -> Void) { gate.record(change) }
+
+    // MARK: - Directory and photos
+
+    func page(from start: Int, size: Int) -> ArraySlice<User> {
+        gate.record { $0.listPages += 1 }
+        return users[min(start, users.count)..<min(start + size, users.count)]
+    }
+
+    /// The photo Google shows: the user's own over an admin's upload.
+    func photo(of index: Int) -> StoredPhoto? {
+        if let etag = seeded.removeValue(forKey: index) {
+            let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index, side: GoogleService.photoSide)) ?? Data()
+            adminPhotos[index] = StoredPhoto(bytes: bytes, etag: etag, reencoded: true)
+        }
+        return ownPhotos[index] ?? adminPhotos[index]
+    }
+
+    /// The etag the listing shows, without drawing a seeded photo.
+    func photoEtag(of index: Int) -> String? {
+        ownPhotos[index]?.etag ?? adminPhotos[index]?.etag ?? seeded[index]
+    }
+
+    /// An admin's upload; the user's own photo, if any, still shows.
+    func setPhoto(_ index: Int, bytes: Data, reencoded: Bool) -> StoredPhoto {
+        seeded.removeValue(forKey: index)
+        let photo = StoredPhoto(bytes: bytes, etag: nextEtag(), reencoded: reencoded)
+        adminPhotos[index] = photo
+        gate.record { $0.uploads += 1 }
+        return ownPhotos[index] ?? photo
+    }
+
+    /// The user's own photo, set outside Portrait.
+    func setOwnPhoto(_ index: Int, bytes: Data) {
+        ownPhotos[index] = StoredPhoto(bytes: bytes, etag: nextEtag(), reencoded: true)
+    }
+
+    /// Keeps Google's copy of an upload, unless the photo changed meanwhile.
+    func storeReencoded(_ index: Int, etag: String, bytes: Data) {
+        guard adminPhotos[index]?.etag == etag else { return }
+        adminPhotos[index]?.bytes = bytes
+        adminPhotos[index]?.reencoded = true
+    }
+
+    /// Removes the photo shown, the user's own and any admin upload alike.
+    func deletePhoto(_ index: Int) -> Bool {
+        gate.record { $0.deletes += 1 }
+        let hadSeed = seeded.removeValue(forKey: index) != nil
+        let hadOwn = ownPhotos.removeValue(forKey: index) != nil
+        let hadAdmin = adminPhotos.removeValue(forKey: index) != nil
+        return hadSeed || hadOwn || hadAdmin
+    }
+
+    /// A new etag on every write, even of identical bytes.
+    private func nextEtag() -> String {
+        etagCounter += 1
+        return Self.etag(etagCounter, gate.next())
+    }
+
+    private static func etag(_ counter: Int, _ random: UInt64) -> String {
+        "\"\(Base64URL.encode(Data(String(format: "%08X%08X", counter, random & 0xFFFF_FFFF).utf8)))\""
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import NIOHTTP1
+import PortraitCore
+
+/// `portrait sandbox`: a built-in emulator of the services Portrait writes to, on one loopback
+/// port — Microsoft's (Entra ID's token endpoint and Graph, in `Graph/`) and Google's (OAuth's
+/// token endpoint and the Admin SDK Directory API, in `Google/`) — sharing the HTTP server and,
+/// per service, a `ServiceGate` of tokens, penalties, faults and counters. Counters are served at
+/// `GET /_sandbox/stats`.
+public final class Sandbox: Sendable {
+    public let options: SandboxOptions
+    /// The emulated Entra tenant.
+    public let graph: GraphHandle
+    /// The emulated Google Workspace domain.
+    public let google: GoogleHandle
+    private let server: SandboxHTTPServer
+
+    public static func start(_ options: SandboxOptions) async throws -> Sandbox {
+        let graph = try GraphService(options: options)
+        let google = try GoogleService(options: options)
+        let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
+            if request.method == .GET, request.path == "/_sandbox/stats" {
+                let stats = AllStats(graph: await graph.state.stats, google: await google.state.stats)
+                let data = (try? JSONEncoder().encode(stats)) ?? Data()
+                return SandboxResponse(status: .ok, headers: [("Content-Type", "application/json")], body: data)
+            }
+            if let response = await graph.route(request) { return response }
+            if let response = await google.route(request) { return response }
+            return .json(.notFound, ["error": "No route for \(request.method) \(request.path)."])
+        }
+        return Sandbox(options: options, graph: GraphHandle(service: graph), google: GoogleHandle(service: google), server: server)
+    }
+
+    private init(options: SandboxOptions, graph: GraphHandle, google: GoogleHandle, server: SandboxHTTPServer) {
+        self.options = options
+        self.graph = graph
+        self.google = google
+        self.server = server
+    }
+
+    public var port: Int { server.port }
+    /// The base URL of every emulated service: Graph, its sign-in, Google's API and token endpoint.
+    public var baseURL: String { "http://\(options.host):\(port)" }
+
+    public func stop() async { await server.stop() }
+
+    private struct AllStats: Encodable {
+        var graph: SandboxStats
+        var google: SandboxStats
+    }
+}
+
+/// What a test or benchmark may do to the emulated Entra tenant from outside, as an admin or a
+/// user would, and what it may look at.
+public struct GraphHandle: Sendable {
+    let service: GraphService
+
+    public func stats() async -> SandboxStats { await service.state.stats }
+
+    /// The bytes the tenant serves as a user's photo, or nil.
+    public func photo(ofUser key: String) async -> Data? {
+        guard let index = await service.state.user(key) else { return nil }
+        return await service.servedPhoto(index)?.bytes
+    }
+
+    /// Changes a user's photo as someone else would (an admin, the user), outside Portrait.
+    public func replacePhoto(ofUser key: String, with bytes: Data) async {
+        guard let index = await service.state.user(key) else { return }
+        _ = await service.state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, reencoded: true)
+    }
+
+    /// Deletes a user's photo as someone else would.
+    public func deletePhoto(ofUser key: String) async {
+        guard let index = await service.state.user(key) else { return }
+        _ = await service.state.deletePhoto(index)
+    }
+}
+
+/// What a test or benchmark may do to the emulated Google domain from outside, and look at.
+public struct GoogleHandle: Sendable {
+    let service: GoogleService
+
+    public func stats() async -> SandboxStats { await service.state.stats }
+
+    /// The service account's JSON key, as the Google Cloud console gives it, with `token_uri`
+    /// at this sandbox (`baseURL + "/token"`).
+    public func serviceAccountKey(tokenURI: String) -> Data { service.endpoint.keyFile(tokenURI: tokenURI) }
+
+    /// The bytes Google serves as a user's photo (its 96×96 copy), or nil.
+    public func photo(ofUser key: String) async -> Data? {
+        guard let index = await service.state.user(key) else { return nil }
+        return await service.servedPhoto(index)?.bytes
+    }
+
+    /// Changes a user's photo as another admin would, outside Portrait.
+    public func replacePhoto(ofUser key: String, with bytes: Data) async {
+        guard let index = await service.state.user(key) else { return }
+        _ = await service.state.setPhoto(index, bytes: bytes, reencoded: false)
+    }
+
+    /// The user sets their own photo, which Google shows over any admin upload.
+    public func setOwnPhoto(ofUser key: String, with bytes: Data) async {
+        guard let index = await service.state.user(key) else { return }
+        await service.state.setOwnPhoto(index, bytes: bytes)
+    }
+}
