@@ -83,6 +83,15 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "GoogleSystem",
+            dependencies: [
+                "PortraitCore", "PortraitHTTP", "PortraitSettings",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+
         // `portrait sandbox`: emulators of Graph and Entra ID, and of Google's Directory API and
         // OAuth, on one port; a folder per service.
         .target(
@@ -103,7 +112,7 @@ let package = Package(
             name: "PortraitApp",
             dependencies: [
                 "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
-                "PortraitSettings", "FolderSystem", "GraphSystem", "Sandbox",
+                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

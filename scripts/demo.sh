@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: example portraits → two folders and the Graph sandbox tenant, then pulled back.
+# `make demo`: example portraits → two folders, the sandbox's Microsoft 365 tenant and Google
+# Workspace domain, then pulled back.
 set -euo pipefail
 portrait=${PORTRAIT:-.build/debug/portrait}
 demo=${DEMO:-demo}
@@ -7,8 +8,9 @@ demo=${DEMO:-demo}
 rm -rf "$demo" && mkdir -p "$demo"
 "$portrait" samples "$demo/photos" --count 24
 
-# The emulated Microsoft 365 tenant, on a free port, stopped whatever happens.
-"$portrait" sandbox --port 0 --users 40 --latency-ms 20 --ready-file "$demo/sandbox.url" 2>"$demo/sandbox.log" &
+# The emulated Microsoft 365 tenant and Google domain, on a free port, stopped whatever happens.
+"$portrait" sandbox --port 0 --users 40 --latency-ms 20 --ready-file "$demo/sandbox.url" \
+  --google-key-file "$demo/google-key.json" 2>"$demo/sandbox.log" &
 sandbox=$!
 trap 'kill $sandbox 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$demo/sandbox.url" ] && break; sleep 0.1; done
@@ -20,13 +22,15 @@ export PORTRAIT_SANDBOX_SECRET=sandbox-secret
 run() { echo; echo "\$ portrait $*"; "$portrait" "$@"; }
 run check --config "$demo/portrait.toml"
 echo; echo "== Dry run: what would be written"
-run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365 --dry-run
-echo; echo "== Push to two folders and the Microsoft 365 sandbox"
-run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365
+run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365,gws --dry-run
+echo; echo "== Push to two folders, the Microsoft 365 sandbox and the Google Workspace sandbox"
+run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365,gws
 echo; echo "== Push again: nothing changed, nothing is written"
-run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365
+run push --config "$demo/portrait.toml" --from photographer --to directory,thumbnails,m365,gws
 echo; echo "== Pull every photo back from the tenant (Graph keeps its own re-encoded copy)"
 run pull --config "$demo/portrait.toml" --from m365 --out "$demo/pulled"
+echo; echo "== And from Google (its own 96×96 copy)"
+run pull --config "$demo/portrait.toml" --from gws --out "$demo/pulled-google"
 
 largest=$(ls -S -l "$demo/out/96" | awk 'NR==2 {print $5}')
 echo

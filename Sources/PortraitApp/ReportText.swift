@@ -67,7 +67,7 @@ enum ReportText {
 
     /// A system's location as a person reads it: "folder /srv/photos", "Microsoft Graph tenant …".
     static func place(_ location: String) -> String {
-        let known = ["folder:": "folder ", "graph:": "Microsoft Graph tenant "]
+        let known = ["folder:": "folder ", "graph:": "Microsoft Graph tenant ", "google:": "Google Workspace "]
         for (prefix, said) in known where location.hasPrefix(prefix) { return said + location.dropFirst(prefix.count) }
         return location
     }

@@ -5,11 +5,13 @@ import Sandbox
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
-        abstract: "Run an emulated Microsoft Graph photo API and Entra ID sign-in on 127.0.0.1, to try Portrait without a tenant.",
+        abstract: "Run an emulated Microsoft 365 tenant (Graph, Entra ID sign-in) and Google Workspace domain (Directory API, OAuth) on 127.0.0.1, to try Portrait without a cloud account.",
         discussion: """
-            The app's client id is 11111111-2222-4333-8444-555555555555 and its client secret \
-            `sandbox-secret` (not a real secret: the sandbox only listens on this machine). Users are \
-            the same people `portrait samples` makes photos of. GET /_sandbox/stats shows the counters.
+            Microsoft: the app's client id is 11111111-2222-4333-8444-555555555555 and its client \
+            secret `sandbox-secret` (not a real secret: the sandbox only listens on this machine). \
+            Google: --google-key-file writes a throwaway service-account key for the domain, whose \
+            administrator is admin@example.com. Both hold the same people, those `portrait samples` \
+            makes photos of. GET /_sandbox/stats shows the counters of each.
             """
     )
 
@@ -22,10 +24,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The share of users who start with a photo (0 to 1).")
     var photoFraction = 0.5
 
-    @Option(help: "Milliseconds added to every Graph request.")
+    @Option(help: "Milliseconds added to every Graph and Google request.")
     var latencyMs = 0
 
-    @Option(help: "The share of Graph requests answered with a fault: 500, 503 with Retry-After, a dropped connection, a truncated body (0 to 1).")
+    @Option(help: "The share of Graph and Google requests answered with a fault: 500, 503 with Retry-After, a dropped connection, a truncated body (0 to 1).")
     var faultRate = 0.0
 
     @Option(help: "The Retry-After of an injected 503, in seconds.")
@@ -43,6 +45,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Photo writes per second before 429 TooManyRequests (Outlook's resource-unit budget); 0 for no limit.")
     var writeRate = 0
 
+    @Option(help: "Google Directory API requests one admin may make per minute before 403 userRateLimitExceeded; 0 for no limit.")
+    var googleQuota = 2400
+
+    @Option(help: "Write the Google service account's JSON key here (mode 600), for a `google` system's service_account_file.")
+    var googleKeyFile: String?
+
     @Option(help: "A PEM certificate to register with the app, for certificate sign-in.")
     var certificate: String?
 
@@ -53,7 +61,7 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(photoFraction), (0...1).contains(faultRate) else {
             throw ValidationError("--photo-fraction and --fault-rate are between 0 and 1")
         }
-        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0, writeRate >= 0, faultRetryAfter >= 0 else {
+        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0, writeRate >= 0, faultRetryAfter >= 0, googleQuota >= 0 else {
             throw ValidationError("counts and times must not be negative")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port is from 0 to 65535 (0 picks a free one)") }
@@ -72,6 +80,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.photoConcurrency = photoConcurrency
         options.rateLimit = rateLimit
         options.writeRate = writeRate
+        options.googleQuotaPerMinute = googleQuota
         if let certificate {
             guard let pem = try? String(contentsOfFile: certificate, encoding: .utf8) else {
                 throw ValidationError("cannot read --certificate \(certificate)")
@@ -85,8 +94,17 @@ struct SandboxCommand: AsyncParsableCommand {
             Terminal.err("error: cannot listen on 127.0.0.1:\(port): \(error) — is another sandbox running there? Pass --port 0 to pick a free port.")
             throw CommandExit(status: .unreachable)
         }
+        if let googleKeyFile {
+            let url = URL(fileURLWithPath: googleKeyFile)
+            let key = sandbox.google.serviceAccountKey(tokenURI: sandbox.baseURL + "/token")
+            guard FileManager.default.createFile(atPath: url.path, contents: key, attributes: [.posixPermissions: 0o600]) else {
+                Terminal.err("error: cannot write --google-key-file \(url.path)")
+                await sandbox.stop()
+                throw CommandExit(status: .usage)
+            }
+        }
         Terminal.err("""
-            Graph sandbox on \(sandbox.baseURL) — \(users) users, tenant \(options.tenant). A system for portrait.toml:
+            Sandbox on \(sandbox.baseURL) — \(users) users in Microsoft 365 tenant \(options.tenant) and Google domain \(options.mailDomain). Systems for portrait.toml:
 
             [systems.m365]
             type = "graph"
@@ -95,6 +113,12 @@ struct SandboxCommand: AsyncParsableCommand {
             client_secret_env = "PORTRAIT_SANDBOX_SECRET"   # export PORTRAIT_SANDBOX_SECRET=sandbox-secret
             graph_url = "\(sandbox.baseURL)"
             login_url = "\(sandbox.baseURL)"
+
+            [systems.gws]
+            type = "google"
+            service_account_file = "\(googleKeyFile ?? "google-key.json")"\(googleKeyFile == nil ? "   # start the sandbox with --google-key-file google-key.json" : "")
+            admin = "\(options.googleAdmin)"
+            api_url = "\(sandbox.baseURL)"
 
             Stop with Ctrl-C.
             """)

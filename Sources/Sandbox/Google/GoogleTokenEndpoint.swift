@@ -26,7 +26,7 @@ struct GoogleTokenEndpoint: Sendable {
             "type": "service_account",
             "project_id": "portrait-sandbox",
             "private_key_id": keyId,
-            "private_key": privateKey.pemRepresentation + "\n",
+            "private_key": privateKey.pkcs8PEMRepresentation + "\n",
             "client_email": options.googleServiceAccount,
             "client_id": options.googleClientId,
             "auth_uri": "https://accounts.google.com/o/oauth2/auth",
