@@ -138,6 +138,10 @@ let package = Package(
             name: "GraphSystemTests",
             dependencies: ["GraphSystem", "Sandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
         ),
+        .testTarget(
+            name: "GoogleSystemTests",
+            dependencies: ["GoogleSystem", "Sandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
+        ),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(

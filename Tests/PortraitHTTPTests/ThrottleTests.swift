@@ -129,4 +129,50 @@ import Testing
             }
         }
     }
+
+    @Test func aRateLimitAdmitsAQuotasWorthAtOnceThenWaitsForTheWindow() async {
+        // Five per 200 ms (the client keeps the window a second longer, for requests the service
+        // receives later than they left).
+        let throttle = Throttle(start: 8, maximum: 8, rate: .init(requests: 5, per: .milliseconds(200)))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let admitted = await withTaskGroup(of: Duration.self) { group in
+            for _ in 0..<7 {
+                group.addTask {
+                    await throttle.begin()
+                    await throttle.finish(.healthy)
+                    return clock.now - started
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }.sorted()
+        }
+        // However slow the machine, the sixth cannot start before the first has left the window.
+        #expect(admitted[5] >= .milliseconds(1_200), "\(admitted)")
+        #expect(await throttle.snapshot.rate == 5)
+    }
+
+    @Test func aQuotaErrorLowersTheRateBelowWhatTheWindowHeld() async {
+        let throttle = Throttle(start: 8, maximum: 8, rate: .init(requests: 100, per: .seconds(60)))
+        for _ in 0..<20 {
+            await throttle.begin()
+            await throttle.finish(.healthy)
+        }
+        await throttle.begin()
+        await throttle.begin()
+        // 22 in the window when the service refused: the real quota is about that.
+        await throttle.finish(.throttled(retryAfter: .milliseconds(1), limit: .rate))
+        #expect(await throttle.snapshot.rate == 19)
+        #expect(await throttle.snapshot.limit == 8, "a rate signal leaves concurrency alone")
+        // The other refusal of the same window does not lower it further.
+        await throttle.finish(.throttled(retryAfter: .milliseconds(1), limit: .rate))
+        #expect(await throttle.snapshot.rate == 19)
+    }
+
+    @Test func throttlingWithoutRetryAfterPausesTheScope() async {
+        let throttle = Throttle(start: 4, maximum: 4)
+        await throttle.begin()
+        await throttle.finish(.throttled(retryAfter: nil, limit: .concurrency))
+        let paused = await throttle.snapshot.pausedFor
+        #expect(paused != nil && paused! >= .milliseconds(200), "backoff of 0.25–0.5 s, jittered")
+    }
 }
