@@ -1,5 +1,5 @@
 # Portrait — the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: deps build test demo bench bench-graph clean
+.PHONY: deps build test demo bench bench-graph bench-google clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,6 +20,9 @@ bench: deps
 
 bench-graph: deps
 	swift run -c release portrait-bench graph
+
+bench-google: deps
+	swift run -c release portrait-bench google
 
 clean:
 	rm -rf .build demo

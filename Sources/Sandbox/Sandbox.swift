@@ -86,6 +86,12 @@ public struct GoogleHandle: Sendable {
     /// at this sandbox (`baseURL + "/token"`).
     public func serviceAccountKey(tokenURI: String) -> Data { service.endpoint.keyFile(tokenURI: tokenURI) }
 
+    /// An access token acting as `admin` with the user scope, as if obtained through the token
+    /// endpoint: for a benchmark's plain reference client.
+    public func accessToken(actingAs admin: String) async -> String {
+        await service.state.mintToken(subject: admin, scopes: [GoogleService.writeScope])
+    }
+
     /// The bytes Google serves as a user's photo (its 96×96 copy), or nil.
     public func photo(ofUser key: String) async -> Data? {
         guard let index = await service.state.user(key) else { return nil }

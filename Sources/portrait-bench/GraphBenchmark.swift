@@ -319,8 +319,8 @@ struct GraphBenchmark: ParsableArguments {
     }
 }
 
-/// Hands out photo numbers to the reference client's workers.
-private final class Counter: @unchecked Sendable {
+/// Hands out photo numbers to a reference client's workers.
+final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
 

@@ -13,6 +13,13 @@ case "graph":
     } catch {
         GraphBenchmark.exit(withError: error)
     }
+case "google":
+    let benchmark = GoogleBenchmark.parseOrExit(Array(CommandLine.arguments.dropFirst(2)))
+    do {
+        try await benchmark.measure()
+    } catch {
+        GoogleBenchmark.exit(withError: error)
+    }
 default:
     let benchmark = Benchmark.parseOrExit()
     do {

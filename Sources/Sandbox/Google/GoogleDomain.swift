@@ -97,6 +97,10 @@ actor GoogleDomain {
         }
     }
 
+    func mintToken(subject: String, scopes: Set<String>) -> String {
+        gate.issueToken(prefix: "ya29.sandbox-", subject: subject.lowercased(), scopes: scopes)
+    }
+
     // MARK: - Admission: authentication, quota, faults
 
     func admit(_ request: SandboxRequest) -> Admission {

@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import PortraitCore
+import PortraitHTTP
+import PortraitImaging
+import Sandbox
+
+/// `make bench-google`: `portrait push` against the Google sandbox's per-admin quota, beside a
+/// plain client that PUTs ready-made 96×96 photos within the same quota (the minimum work of a
+/// push), and against the bound the quota sets; the same with the sandbox's quota lower than the
+/// configured one; then a pull of a large domain whose photos are all unchanged.
+struct GoogleBenchmark: ParsableArguments {
+    @Option(help: "Photos to push.")
+    var photos = 1_000
+
+    @Option(help: "Milliseconds the sandbox adds to every request.")
+    var latencyMs = 50
+
+    @Option(help: "Requests per minute per admin, configured and (unless halved) in the sandbox, for the first runs.")
+    var quota = 2_400
+
+    @Option(help: "A quota smaller than the job, for the runs where the quota binds (0 skips them).")
+    var bindingQuota = 600
+
+    @Option(help: "Users in the domain of the pull run.")
+    var pullUsers = 10_000
+
+    @Option(help: "Where generated photos and outputs are kept between runs.")
+    var work = ".build/bench"
+
+    /// The plain client's workers, as many as Portrait's Google concurrency allows.
+    static let referenceWorkers = 32
+
+    struct Row {
+        var name: String
+        var seconds: Double
+        var requests: Int
+        var quotaErrors: Int
+        var early: Int
+        var lost: Int
+        var peakMB: Double
+    }
+
+    func measure() async throws {
+        let root = URL(fileURLWithPath: work).standardizedFileURL
+        let photoFolder = root.appendingPathComponent("photos-640x800")
+        try PhotoSet.generate(count: photos, width: 640, height: 800, into: photoFolder)
+        var rows: [Row] = []
+        var ratios: [String] = []
+
+        // 1. The quota as configured, then the sandbox's at half of it.
+        for (configured, real) in [(quota, quota), (quota, quota / 2)] {
+            let reference = try await withSandbox(quota: real) { try await referencePush($0, photoFolder: photoFolder, quota: real) }
+            let push = try await withSandbox(quota: real) { sandbox in
+                try await portraitPush(sandbox, photoFolder: photoFolder, root: root, configured: configured, real: real)
+            }
+            rows += [reference, push]
+            ratios.append(String(format: "quota %d/min (configured %d): %.1f photos/s, %.0f%% of the quota's rate (%.1f/s), %.0f%% of the plain client (%.2f s against %.2f s); %d quota errors, %d early, %d lost",
+                                 real, configured, Double(photos) / push.seconds, 100 * Double(photos) / push.seconds / (Double(real) / 60),
+                                 Double(real) / 60, 100 * reference.seconds / push.seconds, push.seconds, reference.seconds,
+                                 push.quotaErrors, push.early, push.lost))
+        }
+
+        // 2. A quota smaller than the job, so that it binds: as configured, then the sandbox's at half.
+        if bindingQuota > 0 {
+            for (configured, real) in [(bindingQuota, bindingQuota), (bindingQuota, bindingQuota / 2)] {
+                let push = try await withSandbox(quota: real) { sandbox in
+                    try await portraitPush(sandbox, photoFolder: photoFolder, root: root, configured: configured, real: real)
+                }
+                rows.append(push)
+                // However fast, `photos` requests under `real` per minute need this many full windows.
+                let bound = 60.0 * Double((photos - 1) / real)
+                ratios.append(String(format: "quota %d/min (configured %d), binding: %.2f s against the quota's bound of %.0f s: %.0f%%; %d quota errors, %d early, %d lost",
+                                     real, configured, push.seconds, bound, 100 * bound / push.seconds, push.quotaErrors, push.early, push.lost))
+            }
+        }
+
+        // 3. A large domain, every photo unchanged since the last pull.
+        try await withSandbox(quota: quota, users: pullUsers, photoFraction: 0.3) { sandbox in
+            let run = try prepare(root.appendingPathComponent("google-pull"), sandbox: sandbox, photoFolder: photoFolder, quota: quota, people: 0)
+            FileHandle.standardError.write(Data("first pull of \(pullUsers) users…\n".utf8))
+            _ = try portrait(["pull", "--config", run.config, "--from", "gws", "--out", run.folder + "/pulled", "--json"])
+            let before = await sandbox.google.stats()
+            FileHandle.standardError.write(Data("pull again, nothing changed…\n".utf8))
+            let again = try portrait(["pull", "--config", run.config, "--from", "gws", "--out", run.folder + "/pulled", "--json"])
+            let after = await sandbox.google.stats()
+            rows.append(Row(name: "pull \(pullUsers) users, unchanged", seconds: again.seconds, requests: after.requests - before.requests,
+                            quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
+                            lost: 0, peakMB: again.peakMB))
+            ratios.append(String(format: "pull of %d unchanged users: %d requests (goal ≤ 25), %d downloads, %.2f s",
+                                 pullUsers, after.requests - before.requests, after.downloads - before.downloads, again.seconds))
+        }
+
+        print("")
+        print("run                                          seconds  requests  quota errors  early  lost  peak RSS")
+        for row in rows {
+            let memory = row.peakMB > 0 ? String(format: "%5.1f MB", row.peakMB) : "       -"
+            print(row.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                + String(format: " %7.2f  %8d  %12d  %5d  %4d  %@", row.seconds, row.requests, row.quotaErrors, row.early, row.lost, memory))
+        }
+        print("")
+        for ratio in ratios { print(ratio) }
+    }
+
+    /// Portrait's push, as users run it, and what it cost the sandbox.
+    private func portraitPush(_ sandbox: Sandbox, photoFolder: URL, root: URL, configured: Int, real: Int) async throws -> Row {
+        let run = try prepare(root.appendingPathComponent("google-push"), sandbox: sandbox, photoFolder: photoFolder, quota: configured, people: photos)
+        let before = await sandbox.google.stats()
+        let name = "push \(photos), quota \(real)/min" + (configured == real ? "" : " (config \(configured))")
+        FileHandle.standardError.write(Data("\(name)…\n".utf8))
+        let result = try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "gws", "--json"])
+        let after = await sandbox.google.stats()
+        return Row(name: name, seconds: result.seconds, requests: after.requests - before.requests,
+                   quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
+                   lost: try await lost(sandbox), peakMB: result.peakMB)
+    }
+
+    /// What a plain client does, the minimum work of a push: photos already 96×96, one PUT each,
+    /// 32 at a time, never more than the quota in any minute, waiting a second on a quota error.
+    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, quota: Int) async throws -> Row {
+        FileHandle.standardError.write(Data("reference client, quota \(quota)/min…\n".utf8))
+        let pipeline = ImagePipeline()
+        let bodies = try (0..<photos).map { index -> Data in
+            let photo = Photo(bytes: try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index))), version: nil, origin: "bench")
+            let rendition = try pipeline.render(photo, profiles: [RenditionProfile(side: 96)]).renditions[0]
+            return try JSONSerialization.data(withJSONObject: ["photoData": Base64URL.encode(rendition.bytes), "mimeType": "JPEG"])
+        }
+        let token = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
+        let http = try HTTPService()
+        let window = Throttle(start: Self.referenceWorkers, maximum: Self.referenceWorkers, rate: .init(requests: quota, per: .seconds(60)))
+        let before = await sandbox.google.stats()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let next = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<Self.referenceWorkers {
+                group.addTask { [photos] in
+                    while let index = next.take(below: photos) {
+                        let user = SamplePeople.mail(index, domain: "example.com")
+                        while true {
+                            await window.begin()
+                            let reply = try await http.send(HTTPRequestSpec(
+                                method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(user)/photos/thumbnail",
+                                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: bodies[index]))
+                            await window.finish(.healthy)
+                            if reply.status == 403 || reply.status == 429 || reply.status == 503 {
+                                try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
+                                continue
+                            }
+                            guard reply.status == 200 else { throw ValidationError("reference PUT answered \(reply.status)") }
+                            break
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = (clock.now - started).seconds
+        let after = await sandbox.google.stats()
+        return Row(name: "reference, quota \(quota)/min", seconds: seconds, requests: after.requests - before.requests,
+                   quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
+                   lost: try await lost(sandbox), peakMB: 0)
+    }
+
+    private func lost(_ sandbox: Sandbox) async throws -> Int {
+        var lost = 0
+        for index in 0..<photos where await sandbox.google.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) == nil {
+            lost += 1
+        }
+        return lost
+    }
+
+    private func withSandbox<T>(quota: Int, users: Int? = nil, photoFraction: Double = 0, _ body: (Sandbox) async throws -> T) async throws -> T {
+        var options = SandboxOptions()
+        options.users = users ?? photos
+        options.latency = .milliseconds(latencyMs)
+        options.photoFraction = photoFraction
+        options.googleQuotaPerMinute = quota
+        let sandbox = try await Sandbox.start(options)
+        do {
+            let result = try await body(sandbox)
+            await sandbox.stop()
+            return result
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    /// A fresh folder with the sandbox's key, a CSV mapping the photos to the domain's first
+    /// users, and a config.
+    private func prepare(_ folder: URL, sandbox: Sandbox, photoFolder: URL, quota: Int, people: Int) throws -> (config: String, folder: String) {
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var csv = "path,mail\n"
+        for index in 0..<people {
+            csv += "\(photoFolder.appendingPathComponent(PhotoSet.fileName(index)).path),\(SamplePeople.mail(index, domain: "example.com"))\n"
+        }
+        try Data(csv.utf8).write(to: folder.appendingPathComponent("map.csv"))
+        let key = folder.appendingPathComponent("google-key.json")
+        FileManager.default.createFile(atPath: key.path, contents: sandbox.google.serviceAccountKey(tokenURI: sandbox.baseURL + "/token"),
+                                       attributes: [.posixPermissions: 0o600])
+        try Data("""
+            [systems.photographer]
+            type = "folder"
+            path = "\(photoFolder.path)"
+            csv = "map.csv"
+
+            [systems.gws]
+            type = "google"
+            service_account_file = "google-key.json"
+            admin = "\(sandbox.options.googleAdmin)"
+            api_url = "\(sandbox.baseURL)"
+            quota_per_minute = \(quota)
+            """.utf8).write(to: folder.appendingPathComponent("portrait.toml"))
+        return (folder.appendingPathComponent("portrait.toml").path, folder.path)
+    }
+
+    private func portrait(_ arguments: [String]) throws -> Child.Measurement {
+        let result = try Child.run(Child.benchmarkExecutable, [Child.portraitCommand] + arguments)
+        guard result.status == 0 else {
+            throw ValidationError("portrait \(arguments.first ?? "") exited \(result.status): \(String(decoding: result.stdout, as: UTF8.self))")
+        }
+        return result
+    }
+}
