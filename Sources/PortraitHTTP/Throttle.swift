@@ -60,8 +60,8 @@ public actor Throttle {
     private let clock = ContinuousClock()
 
     private let quota: RateLimit?
-    /// The window the client keeps: the service's, plus a second for requests that reach it later
-    /// than they left here (so two requests a window apart here are never inside one there).
+    /// The window the client keeps: the service's, plus a quarter second for requests that reach
+    /// it later than they left here (so two requests a window apart here are never inside one there).
     private let window: Duration
     private var rate: Double
     /// When each request of the current window started, oldest first.
@@ -73,7 +73,7 @@ public actor Throttle {
         self.maximum = max(1, maximum)
         limit = Double(min(max(1, start), self.maximum))
         quota = rate
-        window = (rate?.window ?? .zero) + .seconds(1)
+        window = (rate?.window ?? .zero) + .milliseconds(250)
         self.rate = Double(rate?.requests ?? 0)
     }
 
