@@ -31,6 +31,19 @@ public final class Sandbox: Sendable {
         return Sandbox(options: options, graph: GraphHandle(service: graph), google: GoogleHandle(service: google), server: server)
     }
 
+    /// Starts a sandbox for `body` and stops it afterwards, even when `body` throws.
+    public static func run<T>(_ options: SandboxOptions, _ body: (Sandbox) async throws -> T) async throws -> T {
+        let sandbox = try await start(options)
+        do {
+            let result = try await body(sandbox)
+            await sandbox.stop()
+            return result
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
     private init(options: SandboxOptions, graph: GraphHandle, google: GoogleHandle, server: SandboxHTTPServer) {
         self.options = options
         self.graph = graph

@@ -173,15 +173,7 @@ struct GoogleBenchmark: ParsableArguments {
         options.latency = .milliseconds(latencyMs)
         options.photoFraction = photoFraction
         options.googleQuotaPerMinute = quota
-        let sandbox = try await Sandbox.start(options)
-        do {
-            let result = try await body(sandbox)
-            await sandbox.stop()
-            return result
-        } catch {
-            await sandbox.stop()
-            throw error
-        }
+        return try await Sandbox.run(options, body)
     }
 
     /// A fresh folder with the sandbox's key, a CSV mapping the photos to the domain's first

@@ -195,15 +195,7 @@ struct GraphBenchmark: ParsableArguments {
         options.photoFraction = photoFraction
         options.photoConcurrency = concurrency
         options.writeRate = writeRate
-        let sandbox = try await Sandbox.start(options)
-        do {
-            let result = try await body(sandbox)
-            await sandbox.stop()
-            return result
-        } catch {
-            await sandbox.stop()
-            throw error
-        }
+        return try await Sandbox.run(options, body)
     }
 
     /// A fresh folder with a CSV mapping the photos to the tenant's first users, and a config.

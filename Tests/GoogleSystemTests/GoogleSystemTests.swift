@@ -13,15 +13,10 @@ import Testing
         options.users = 5
         options.photoFraction = 0
         configure(&options)
-        let sandbox = try await Sandbox.start(options)
-        do {
+        try await Sandbox.run(options) { sandbox in
             let key = try ServiceAccountKey(json: sandbox.google.serviceAccountKey(tokenURI: sandbox.baseURL + "/token"), file: "key.json")
             let settings = GoogleSettings(key: key, admin: options.googleAdmin, apiURL: sandbox.baseURL)
             try await body(sandbox, try GoogleSystem(name: "gws", settings: settings))
-            await sandbox.stop()
-        } catch {
-            await sandbox.stop()
-            throw error
         }
     }
 

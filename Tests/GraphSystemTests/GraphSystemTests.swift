@@ -13,17 +13,12 @@ import Testing
         var options = SandboxOptions()
         options.users = 3
         options.photoFraction = 0
-        let sandbox = try await Sandbox.start(options)
-        do {
+        try await Sandbox.run(options) { sandbox in
             let graph = try GraphSystem(name: "m365", settings: GraphSettings(
                 tenant: options.tenant, clientId: options.clientId, credential: .secret(Secret(secret)),
                 graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, matching: [.same(.mail)], profile: RenditionProfile(side: 648)))
             try await body(sandbox, graph)
-        } catch {
-            await sandbox.stop()
-            throw error
         }
-        await sandbox.stop()
     }
 
     func account(_ index: Int) -> Account {

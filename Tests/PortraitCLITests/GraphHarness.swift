@@ -43,15 +43,7 @@ func withSandbox<T>(_ configure: (inout SandboxOptions) -> Void = { _ in }, _ bo
     options.users = 40
     options.photoFraction = 0
     configure(&options)
-    let sandbox = try await Sandbox.start(options)
-    do {
-        let result = try await body(sandbox)
-        await sandbox.stop()
-        return result
-    } catch {
-        await sandbox.stop()
-        throw error
-    }
+    return try await Sandbox.run(options, body)
 }
 
 /// A self-signed certificate and its key, as an admin would register with an app.

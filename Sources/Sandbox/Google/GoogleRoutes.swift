@@ -161,11 +161,10 @@ struct GoogleService: Sendable {
                   let header = try? pipeline.inspect(Photo(bytes: bytes, version: nil, origin: "upload")) else {
                 return .googleError(.badRequest, reason: "invalid", message: "Invalid Input: photoData")
             }
-            // Google keeps its own 96×96 copy. An upload that is already one keeps its pixels and
-            // gets Google's marker, so the emulator spends no client CPU on it during a measured
-            // run; any other is cropped, scaled and re-encoded when first read.
-            let isCopy = header.width == Self.photoSide && header.height == Self.photoSide && bytes.starts(with: [0xFF, 0xD8])
-            let shown = await state.setPhoto(index, bytes: isCopy ? Self.googleCopy(of: bytes) : bytes, reencoded: isCopy)
+            // Google keeps its own 96×96 copy (see `ServiceCopy`).
+            let isCopy = ServiceCopy.isKept(bytes, header: header, side: Self.photoSide, exact: true)
+            let shown = await state.setPhoto(index, bytes: isCopy ? ServiceCopy.marked(bytes, by: "Google Workspace user photo") : bytes,
+                                             reencoded: isCopy)
             return .json(.ok, photoJSON(user, shown, data: false))
         case .DELETE:
             guard await state.deletePhoto(index) else {
@@ -191,28 +190,13 @@ struct GoogleService: Sendable {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
-    /// A JPEG with a comment segment of Google's after its start marker: bytes a client never
-    /// uploaded, pixels unchanged.
-    static func googleCopy(of jpeg: Data) -> Data {
-        let comment = Array("Google Workspace user photo".utf8)
-        let length = comment.count + 2
-        var copy = Data(jpeg.prefix(2))
-        copy.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + comment)
-        copy.append(jpeg.dropFirst(2))
-        return copy
-    }
-
     /// The photo as Google serves it: an upload is made into the 96×96 copy (off the cooperative
     /// threads) once, when first read.
     func servedPhoto(_ index: Int) async -> GoogleDomain.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
         if !photo.reencoded {
             let upload = photo.bytes
-            let copy = try? await offload { [pipeline] in
-                try pipeline.render(Photo(bytes: upload, version: nil, origin: "upload"),
-                                    profiles: [RenditionProfile(side: Self.photoSide, upscale: true)]).renditions.first?.bytes
-            }
-            photo.bytes = copy.flatMap { $0 } ?? upload
+            photo.bytes = await ServiceCopy.reencoded(upload, side: Self.photoSide, upscale: true, pipeline: pipeline)
             photo.reencoded = true
             await state.storeReencoded(index, etag: photo.etag, bytes: photo.bytes)
         }

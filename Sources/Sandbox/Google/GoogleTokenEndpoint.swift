@@ -52,20 +52,16 @@ struct GoogleTokenEndpoint: Sendable {
         guard let jwt = form["assertion"] else {
             return .refused(failure(400, "invalid_request", "Missing required parameter: assertion"))
         }
-        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3,
-              let headerData = Base64URL.decode(parts[0]), let claimsData = Base64URL.decode(parts[1]),
-              let signatureData = Base64URL.decode(parts[2]),
-              let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any],
-              let claims = (try? JSONSerialization.jsonObject(with: claimsData)) as? [String: Any] else {
+        guard let received = ReceivedJWT(jwt) else {
             return .refused(failure(400, "invalid_grant", "Invalid JWT: the assertion is not a signed JWT."))
         }
+        let (header, claims) = (received.header, received.claims)
         guard claims["iss"] as? String == options.googleServiceAccount else {
             return .refused(failure(400, "invalid_grant", "Invalid grant: account not found"))
         }
-        let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureData)
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: received.signature)
         guard header["alg"] as? String == "RS256", header["kid"] == nil || header["kid"] as? String == keyId,
-              privateKey.publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8), padding: .insecurePKCS1v1_5) else {
+              privateKey.publicKey.isValidSignature(signature, for: received.signingInput, padding: .insecurePKCS1v1_5) else {
             return .refused(failure(400, "invalid_grant", "Invalid JWT Signature."))
         }
         let ownURI = request.base + request.path

@@ -70,14 +70,10 @@ struct EntraTokenEndpoint: Sendable {
     }
 
     private func verifyAssertion(_ jwt: String, audience: String, usedIds: inout Set<String>) -> SandboxResponse? {
-        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3,
-              let headerData = Base64URL.decode(parts[0]), let claimsData = Base64URL.decode(parts[1]),
-              let signatureData = Base64URL.decode(parts[2]),
-              let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any],
-              let claims = (try? JSONSerialization.jsonObject(with: claimsData)) as? [String: Any] else {
+        guard let received = ReceivedJWT(jwt) else {
             return failure(401, "invalid_client", 50027, "JWT token is invalid or malformed.")
         }
+        let (header, claims) = (received.header, received.claims)
         guard let registered = certificate else {
             return failure(401, "invalid_client", 700027, "Client assertion failed signature validation: no certificate is registered for the app.")
         }
@@ -96,8 +92,8 @@ struct EntraTokenEndpoint: Sendable {
         default:
             return failure(401, "invalid_client", 5002738, "Client assertion is signed with an unsupported algorithm.")
         }
-        let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureData)
-        guard registered.publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8), padding: padding) else {
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: received.signature)
+        guard registered.publicKey.isValidSignature(signature, for: received.signingInput, padding: padding) else {
             return failure(401, "invalid_client", 700027, "Client assertion failed signature validation.")
         }
         let now = Int(Date().timeIntervalSince1970)

@@ -117,17 +117,13 @@ struct GraphService: Sendable {
             guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "Content-Type must be image/jpeg or image/png.")
             }
-            // Graph keeps its own copy, the centre square re-encoded at most 648×648. Graph does
-            // that work on its own servers, so the emulator must not take the client machine's
-            // CPU for it while a push or pull is measured: an upload that is already a JPEG
-            // square of at most 648 px becomes Graph's copy by a header of Graph's own (other
-            // bytes, the same pixels); any other is cropped, scaled and re-encoded when first read.
+            // Graph keeps its own copy, the centre square at most 648×648 (see `ServiceCopy`).
             guard let header = try? pipeline.inspect(Photo(bytes: request.body, version: nil, origin: "upload")) else {
                 return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
             }
             let side = min(648, header.width, header.height)
-            if header.width == header.height, header.width <= 648, request.body.starts(with: [0xFF, 0xD8]) {
-                _ = await state.setPhoto(index, bytes: Self.graphCopy(of: request.body), side: side, reencoded: true)
+            if ServiceCopy.isKept(request.body, header: header, side: 648, exact: false) {
+                _ = await state.setPhoto(index, bytes: ServiceCopy.marked(request.body, by: "Microsoft Graph profile photo copy"), side: side, reencoded: true)
             } else {
                 _ = await state.setPhoto(index, bytes: request.body, side: side, reencoded: false)
             }
@@ -142,28 +138,13 @@ struct GraphService: Sendable {
         }
     }
 
-    /// A JPEG with a comment segment of Graph's after its start marker: bytes a client never
-    /// uploaded, pixels unchanged.
-    static func graphCopy(of jpeg: Data) -> Data {
-        let comment = Array("Microsoft Graph profile photo copy".utf8)
-        let length = comment.count + 2
-        var copy = Data(jpeg.prefix(2))
-        copy.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + comment)
-        copy.append(jpeg.dropFirst(2))
-        return copy
-    }
-
     /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,
     /// when first read.
     func servedPhoto(_ index: Int) async -> GraphTenant.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
         if !photo.reencoded {
             let upload = photo.bytes
-            let copy = try? await offload { [pipeline] in
-                try pipeline.render(Photo(bytes: upload, version: nil, origin: "upload"), profiles: [RenditionProfile(side: 648)]).renditions.first?.bytes
-            }
-            // An upload whose header was fine but whose pixels are not is served as it came.
-            photo.bytes = copy.flatMap { $0 } ?? upload
+            photo.bytes = await ServiceCopy.reencoded(upload, side: 648, upscale: false, pipeline: pipeline)
             photo.reencoded = true
             await state.storeReencoded(index, etag: photo.etag, bytes: photo.bytes)
         }
