@@ -128,29 +128,14 @@ struct GoogleBenchmark: ParsableArguments {
         let before = await sandbox.google.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        let next = Counter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<Self.referenceWorkers {
-                group.addTask { [photos] in
-                    while let index = next.take(below: photos) {
-                        let user = SamplePeople.mail(index, domain: "example.com")
-                        while true {
-                            await window.begin()
-                            let reply = try await http.send(HTTPRequestSpec(
-                                method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(user)/photos/thumbnail",
-                                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: bodies[index]))
-                            await window.finish(.healthy)
-                            if reply.status == 403 || reply.status == 429 || reply.status == 503 {
-                                try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
-                                continue
-                            }
-                            guard reply.status == 200 else { throw ValidationError("reference PUT answered \(reply.status)") }
-                            break
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await PlainClient.push(count: photos, workers: Self.referenceWorkers, refusals: [403, 429, 503]) { index in
+            let user = SamplePeople.mail(index, domain: "example.com")
+            await window.begin()
+            let reply = try await http.send(HTTPRequestSpec(
+                method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(user)/photos/thumbnail",
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: bodies[index]))
+            await window.finish(.healthy)
+            return reply
         }
         let seconds = (clock.now - started).seconds
         let after = await sandbox.google.stats()

@@ -155,28 +155,12 @@ struct GraphBenchmark: ParsableArguments {
         let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        let next = Counter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask { [photos] in
-                    while let index = next.take(below: photos) {
-                        let body = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
-                        let user = SamplePeople.mail(index, domain: "example.com")
-                        while true {
-                            let reply = try await http.send(HTTPRequestSpec(
-                                method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(user)/photo/$value",
-                                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "image/jpeg")], body: body))
-                            if reply.status == 429 || reply.status == 503 {
-                                try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
-                                continue
-                            }
-                            guard reply.status == 200 else { throw ValidationError("reference PUT answered \(reply.status)") }
-                            break
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await PlainClient.push(count: photos, workers: concurrency, refusals: [429, 503]) { index in
+            let body = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
+            let user = SamplePeople.mail(index, domain: "example.com")
+            return try await http.send(HTTPRequestSpec(
+                method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(user)/photo/$value",
+                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "image/jpeg")], body: body))
         }
         let seconds = (clock.now - started).seconds
         let after = await sandbox.graph.stats()
@@ -308,19 +292,5 @@ struct GraphBenchmark: ParsableArguments {
             throw ValidationError("portrait \(arguments.first ?? "") exited \(result.status): \(String(decoding: result.stdout, as: UTF8.self))")
         }
         return result
-    }
-}
-
-/// Hands out photo numbers to a reference client's workers.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
-        }
     }
 }
