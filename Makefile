@@ -11,7 +11,8 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 
-# Example portraits → a 648 folder, a 96 ≤ 10 KB folder and the Graph sandbox; then pulled back.
+# Example portraits → a 648 folder, a 96 ≤ 10 KB folder and the sandbox's Microsoft 365 tenant and
+# Google domain; then pulled back.
 demo: build
 	scripts/demo.sh
 
