@@ -39,8 +39,9 @@ public final class FolderSystem: PhotoWriting {
     public init(name: String, settings: Settings) {
         self.name = name
         self.settings = settings
+        // A folder mapped by a CSV is a delivery: its originals are never written over.
         self.capabilities = Capabilities(
-            renditions: [settings.profile], matching: [.same(.mail)], listsPhotoVersions: true, concurrency: 8)
+            renditions: settings.csv == nil ? [settings.profile] : [], matching: [.same(.mail)], listsPhotoVersions: true, concurrency: 8)
     }
 
     public var location: String { "folder:\(settings.folder.standardizedFileURL.path)" }

@@ -15,13 +15,14 @@ enum GoogleError {
 
     /// Google's quota answers: per-minute rates, and too many at once.
     static let throttling: ThrottledClient.Throttling = { reply in
+        let said = reason(of: reply).reason
         switch reply.status {
-        case 429: return .rate
-        case 503: return .concurrency
+        case 429: return .init(.rate, reason: said)
+        case 503: return .init(.concurrency, reason: said)
         case 403:
-            switch reason(of: reply).reason {
-            case "userRateLimitExceeded", "rateLimitExceeded": return .rate
-            case "quotaExceeded": return .concurrency
+            switch said {
+            case "userRateLimitExceeded", "rateLimitExceeded": return .init(.rate, reason: said)
+            case "quotaExceeded": return .init(.concurrency, reason: said)
             default: return nil
             }
         default: return nil
@@ -29,6 +30,9 @@ enum GoogleError {
     }
 
     static func isNotFound(_ reply: HTTPReply) -> Bool { reply.status == 404 }
+
+    /// The action of listing users, whose refusal concerns the whole system.
+    static let listing = "list users"
 
     /// A Directory API reply that is not a success, for `action` ("write the photo of ann@example.com").
     static func failure(_ reply: HTTPReply, system: String, settings: GoogleSettings, action: String) -> SystemError {
@@ -41,6 +45,13 @@ enum GoogleError {
             return SystemError(.unauthorized, "\(system): the token's scope does not allow Portrait to \(action) (\(said)); authorise \(GoogleSettings.writeScope) and \(GoogleSettings.readScope) for client id \(settings.key.clientId) under Security → API controls → Domain-wide delegation")
         case (403, _):
             return SystemError(.unauthorized, "\(system): Google does not let \(settings.admin) \(action) (\(said)); set `admin` to a super administrator (or one with the User Management role) of the domain, and check `customer` or `domain`")
+        case (400, _) where action == listing:
+            let whose: String
+            switch settings.scope {
+            case .customer(let id): whose = "`customer` (\"\(id)\"): my_customer, or a customer id from Account settings in the Admin console"
+            case .domain(let domain): whose = "`domain` (\"\(domain)\"): a domain of the account"
+            }
+            return SystemError(.misconfigured, "\(system): Google refused to \(action) (\(said)); check \(whose)")
         case (404, _):
             return SystemError(.notFound, "\(system): cannot \(action): not found (\(said))")
         case (400, _), (413, _):

@@ -51,7 +51,7 @@ public final class GoogleSystem: PhotoWriting {
     /// Signs in read-only and lists one page.
     public func check() async throws {
         let reply = try await send(.GET, usersURL(pageToken: nil, size: 1), tokens: readTokens)
-        guard reply.status == 200 else { throw failure(reply, "list users") }
+        guard reply.status == 200 else { throw failure(reply, GoogleError.listing) }
     }
 
     public func listPeople() -> AsyncThrowingStream<PeoplePage, any Error> {
@@ -61,7 +61,7 @@ public final class GoogleSystem: PhotoWriting {
                     var pageToken: String?
                     repeat {
                         let reply = try await send(.GET, usersURL(pageToken: pageToken, size: 500), tokens: readTokens)
-                        guard reply.status == 200 else { throw failure(reply, "list users") }
+                        guard reply.status == 200 else { throw failure(reply, GoogleError.listing) }
                         let (accounts, next) = try parseUsers(reply)
                         continuation.yield(PeoplePage(accounts: accounts))
                         pageToken = next

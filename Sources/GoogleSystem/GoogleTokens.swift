@@ -21,7 +21,7 @@ struct GoogleTokens: Sendable {
         do {
             signingKey = try _RSA.Signing.PrivateKey(pemRepresentation: settings.key.privateKey.reveal())
         } catch {
-            throw SystemError(.misconfigured, "\(system): \(settings.key.file) holds no RSA private key in `private_key`; download a new JSON key for the service account")
+            throw SystemError(.misconfigured, "\(settings.key.file) holds no RSA private key in `private_key`; download a new JSON key for the service account")
         }
         client = ThrottledClient(name: system, http: http, throttle: Throttle(start: 1, maximum: 2),
                                  policy: RetryPolicy(maxAttempts: 3, budget: .seconds(30)))

@@ -75,9 +75,9 @@ public struct PortraitConfig {
                     message: "no system is named \"\(name)\"; the file defines: \(systemNames.joined(separator: ", "))")
     }
 
-    /// A system that photos can be written to.
+    /// A system that photos can be written to: one that takes renditions.
     public func target(named name: String) throws -> any PhotoWriting {
-        guard let target = try system(named: name) as? any PhotoWriting else {
+        guard let target = try system(named: name) as? any PhotoWriting, !target.capabilities.renditions.isEmpty else {
             throw ConfigError(file: file.path, line: nil, key: "systems.\(name)",
                               message: "\(name) can only be read from, not written to")
         }

@@ -42,7 +42,8 @@ public protocol PhotoVersionReading: PhotoSystem {
 
 /// Facts about a system that the engine plans by.
 public struct Capabilities: Sendable {
-    /// What a target wants written, in the order `writePhoto` receives them. Empty for sources only.
+    /// What a target wants written, in the order `writePhoto` receives them. Empty for sources
+    /// only (a folder mapped by a CSV: a delivery whose originals must never be written over).
     public var renditions: [RenditionProfile]
     /// How people from a source are found in this system, tried in order; two rules finding two
     /// different accounts is an error, never a guess.

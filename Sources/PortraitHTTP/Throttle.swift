@@ -106,8 +106,12 @@ public actor Throttle {
         }
     }
 
-    public func finish(_ outcome: Outcome) {
+    /// Ends a request; true when a throttling answer starts a new episode (not one of the answers
+    /// to requests already in flight when the scope paused), worth telling the user about.
+    @discardableResult
+    public func finish(_ outcome: Outcome) -> Bool {
         inFlight -= 1
+        var newEpisode = false
         switch outcome {
         case .healthy:
             throttledInARow = 0
@@ -117,13 +121,16 @@ public actor Throttle {
                 healthyInARow = 0
             }
             if let quota {
-                // A tenth more per window's worth of healthy answers.
-                rate = min(Double(quota.requests), rate + 0.1)
+                // A tenth more, and one, per window's worth of healthy answers.
+                rate = min(Double(quota.requests), rate + 0.1 + 1 / max(1, rate))
             }
         case .throttled(let retryAfter, let kind):
             healthyInARow = 0
             // Answers to requests already in flight when the scope paused are the same episode.
-            if pausedUntil.map({ clock.now >= $0 }) ?? true { throttledInARow += 1 }
+            if pausedUntil.map({ clock.now >= $0 }) ?? true {
+                throttledInARow += 1
+                newEpisode = true
+            }
             if kind == .rate, quota != nil {
                 forget(before: clock.now - window)
                 rate = max(1, min(rate, Double(started.count) * 0.9))
@@ -135,6 +142,7 @@ public actor Throttle {
             break
         }
         wakeAll()
+        return newEpisode
     }
 
     /// Stops every request of the scope from starting for `duration`, or longer if already paused.

@@ -7,12 +7,24 @@ import PortraitCore
 /// Every system's requests go through this one loop; a system only says which of its answers
 /// mean "slow down".
 public struct ThrottledClient: Sendable {
-    /// Which limit a reply says was hit, or nil when it is not a throttling answer.
-    public typealias Throttling = @Sendable (HTTPReply) -> Throttle.Limit?
+    /// A throttling answer: which limit it concerns, and what the service called it.
+    public struct Signal: Sendable {
+        public var limit: Throttle.Limit
+        /// The service's own word for it ("userRateLimitExceeded"), for messages.
+        public var reason: String
+
+        public init(_ limit: Throttle.Limit, reason: String = "") {
+            self.limit = limit
+            self.reason = reason
+        }
+    }
+
+    /// What a reply says about load, or nil when it is not a throttling answer.
+    public typealias Throttling = @Sendable (HTTPReply) -> Signal?
 
     /// 429 and 503, as HTTP means them: too many requests, or too busy.
     public static let httpThrottling: Throttling = { reply in
-        reply.status == 429 || reply.status == 503 ? .concurrency : nil
+        reply.status == 429 || reply.status == 503 ? Signal(.concurrency) : nil
     }
 
     /// The system's name, for what is logged.
@@ -65,10 +77,12 @@ public struct ThrottledClient: Sendable {
             do {
                 let reply = try await http.send(spec)
                 reachability.answered()
-                if let limit = throttling(reply) {
-                    await throttle.finish(.throttled(retryAfter: reply.retryAfter, limit: limit))
-                    problem = "HTTP \(reply.status)\(reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")"
+                if let signal = throttling(reply) {
+                    let newEpisode = await throttle.finish(.throttled(retryAfter: reply.retryAfter, limit: signal.limit))
+                    problem = "HTTP \(reply.status)\(signal.reason.isEmpty ? "" : " \(signal.reason)")"
+                        + (reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")
                     retryAt = reply.retryAfter
+                    if newEpisode { await announce(problem) }
                 } else if [500, 502, 503, 504].contains(reply.status) {
                     await throttle.finish(.failed)
                     problem = "HTTP \(reply.status)"
@@ -112,6 +126,14 @@ public struct ThrottledClient: Sendable {
             }
             try await Task.sleep(for: wait)
         }
+    }
+
+    /// Says on stderr, once per episode, that the service asked for less and what the system does.
+    private func announce(_ problem: String) async {
+        let state = await throttle.snapshot
+        var doing = state.pausedFor.map { "pausing every request for \(Self.seconds($0))" } ?? "slowing down"
+        if let rate = state.rate { doing += ", then at most \(rate) requests a minute" }
+        Self.log.notice("\(name): the service asks for less (\(problem)); \(doing)")
     }
 
     private static func seconds(_ duration: Duration) -> String {

@@ -120,6 +120,18 @@ import Testing
         }
     }
 
+    @Test func aCustomerGoogleDoesNotKnowStopsTheRunWithTheFix() async throws {
+        try await withSandbox { sandbox in
+            let work = try Workspace()
+            try work.googleSetup(sandbox: sandbox, people: 2, extra: "customer = \"C0nonexist\"")
+            let result = try await work.googlePush()
+            // A setting to correct, as any configuration mistake: exit 2.
+            #expect(result.status == 2, "\(result.stdout)")
+            let error = try #require(try result.json()["error"] as? String)
+            #expect(error.contains("check `customer` (\"C0nonexist\")"), "\(error)")
+        }
+    }
+
     @Test func badKeyFilesAreExitTwoNamingTheFileAndTheFix() async throws {
         try await withSandbox { sandbox in
             let work = try Workspace()
@@ -231,6 +243,8 @@ import Testing
             #expect(stats.earlyRequests == 0)
             // Adapted down: after the first refusals, few more.
             #expect(stats.throttled < 20, "\(stats.throttled) quota errors")
+            // Said on stderr, with Google's reason, not as a bare 403.
+            #expect(result.stderr.contains("gws: the service asks for less (HTTP 403 userRateLimitExceeded)"), "\(result.stderr)")
         }
     }
 }

@@ -27,6 +27,18 @@ import Testing
         #expect(work.exists("portrait.db"))
     }
 
+    @Test func aDeliveryMappedByItsCSVIsNeverWrittenInto() throws {
+        let work = try Workspace()
+        try work.standard(people: 2)
+        #expect(try work.push().status == 0)
+        let original = try work.read("photos/IMG_0.jpg")
+        // --from and --to swapped: the photographer's folder as a target.
+        let result = try work.cli.run(["push", "--config", "portrait.toml", "--from", "large", "--to", "hr", "--json"])
+        #expect(result.status == 2, "\(result.stdout)")
+        #expect(try #require(try result.json()["error"] as? String).contains("hr can only be read from, not written to"))
+        #expect(try work.read("photos/IMG_0.jpg") == original)
+    }
+
     @Test func secondRunChangesNothing() throws {
         let work = try Workspace()
         try work.standard(people: 3)
