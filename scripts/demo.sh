@@ -35,4 +35,4 @@ run pull --config "$demo/portrait.toml" --from gws --out "$demo/pulled-google"
 largest=$(ls -S -l "$demo/out/96" | awk 'NR==2 {print $5}')
 echo
 echo "Renditions: $demo/out/648 ($(ls "$demo/out/648" | wc -l) files) and $demo/out/96 ($(ls "$demo/out/96" | wc -l) files, largest $largest bytes)."
-echo "Pulled from the sandbox: $demo/pulled, with manifest.csv. Sandbox counters: $(curl -s "$url/_sandbox/stats" 2>/dev/null || echo "(curl not installed)")"
+echo "Pulled from the sandbox: $demo/pulled and $demo/pulled-google, each with manifest.csv. Sandbox counters: $(curl -s "$url/_sandbox/stats" 2>/dev/null || echo "(curl not installed)")"
