@@ -45,9 +45,8 @@ extension GoogleSystem: SystemType {
                                       profile: profile, replaceUserPhoto: replace, caFile: caFile?.path)
         do {
             return try GoogleSystem(name: name, settings: settings, tokenURL: tokenURL, environment: context.environment)
-        } catch let error as SystemError {
-            let key = error.message.contains("ca_file") ? "ca_file" : error.message.contains("HTTPS_PROXY") ? nil : "service_account_file"
-            throw table.error(error.kind == .misconfigured ? key : nil, error.message)
+        } catch let refusal as SystemError {
+            throw table.error(refusal, credentialKey: "service_account_file")
         }
     }
 }

@@ -128,11 +128,11 @@ public final class GoogleSystem: PhotoWriting {
         case .domain(let domain): query.insert(("domain", domain), at: 0)
         }
         if let pageToken { query.append(("pageToken", pageToken)) }
-        return "\(settings.apiURL)/admin/directory/v1/users?" + query.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
+        return "\(settings.apiURL)/admin/directory/v1/users?" + URLEncoding.form(query)
     }
 
     private func photoURL(_ account: Account) -> String {
-        "\(settings.apiURL)/admin/directory/v1/users/\(Self.escape(account.id))/photos/thumbnail"
+        "\(settings.apiURL)/admin/directory/v1/users/\(URLEncoding.key(account.id))/photos/thumbnail"
     }
 
     /// Sends with the scope's shared token; a 401 for an expired or revoked token fetches a new one.
@@ -176,9 +176,5 @@ public final class GoogleSystem: PhotoWriting {
         }
         suspended.withLock { $0.formUnion(newlySuspended) }
         return (accounts, object["nextPageToken"] as? String)
-    }
-
-    private static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~@"))) ?? value
     }
 }

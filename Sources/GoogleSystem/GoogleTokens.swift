@@ -46,7 +46,8 @@ struct GoogleTokens: Sendable {
         let reply: HTTPReply
         do {
             reply = try await client.perform {
-                let form = "grant_type=\(Self.escape("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(try assertion(scope: scope))"
+                let form = URLEncoding.form([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                                             ("assertion", try assertion(scope: scope))])
                 return HTTPRequestSpec(method: .POST, url: tokenURL,
                                        headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                                        body: Data(form.utf8))
@@ -63,9 +64,5 @@ struct GoogleTokens: Sendable {
         }
         let seconds = (object?["expires_in"] as? Int) ?? 3599
         return (Secret(token), .seconds(max(1, seconds)))
-    }
-
-    private static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }

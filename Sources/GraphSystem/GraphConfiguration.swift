@@ -50,9 +50,8 @@ extension GraphSystem: SystemType {
             matching: matching, profile: profile, caFile: caFile?.path)
         do {
             return try GraphSystem(name: name, settings: settings, environment: context.environment)
-        } catch let error as SystemError {
-            let key = error.message.contains("ca_file") ? "ca_file" : error.message.contains("HTTPS_PROXY") ? nil : "private_key_file"
-            throw table.error(error.kind == .misconfigured ? key : nil, error.message)
+        } catch let refusal as SystemError {
+            throw table.error(refusal, credentialKey: "private_key_file")
         }
     }
 }

@@ -59,7 +59,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
 
     /// The bytes as Graph serves them; the version, when the reply carries one, is its ETag.
     public func readPhoto(of account: Account) async throws -> Photo? {
-        let reply = try await send(.GET, "/v1.0/users/\(Self.escape(account.id))/photo/$value")
+        let reply = try await send(.GET, "/v1.0/users/\(URLEncoding.key(account.id))/photo/$value")
         switch reply.status {
         case 200:
             return Photo(bytes: reply.body, version: reply.headers.first(name: "ETag"), origin: "\(name) photo of \(account.label)")
@@ -73,7 +73,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
     // MARK: - PhotoVersionReading
 
     public func photoVersion(of account: Account) async throws -> String? {
-        let reply = try await send(.GET, "/v1.0/users/\(Self.escape(account.id))/photo")
+        let reply = try await send(.GET, "/v1.0/users/\(URLEncoding.key(account.id))/photo")
         switch reply.status {
         case 200:
             let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
@@ -94,7 +94,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         guard rendition.bytes.count <= GraphSettings.maxPhotoBytes else {
             throw SystemError(.rejected, "\(name): the photo of \(account.label) is \(rendition.bytes.count) bytes, over Graph's 4 MB; lower side or set max_bytes")
         }
-        let reply = try await send(.PUT, "/v1.0/users/\(Self.escape(account.id))/photo/$value",
+        let reply = try await send(.PUT, "/v1.0/users/\(URLEncoding.key(account.id))/photo/$value",
                                    headers: [("Content-Type", rendition.mediaType)], body: rendition.bytes)
         guard (200..<300).contains(reply.status) else {
             throw GraphError.failure(reply, system: name, action: "write the photo of \(account.label)")
@@ -105,7 +105,7 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
     }
 
     public func deletePhoto(of account: Account) async throws {
-        let reply = try await send(.DELETE, "/v1.0/users/\(Self.escape(account.id))/photo/$value")
+        let reply = try await send(.DELETE, "/v1.0/users/\(URLEncoding.key(account.id))/photo/$value")
         guard (200..<300).contains(reply.status) || (reply.status == 404 && GraphError.isNoPhoto(reply)) else {
             throw GraphError.failure(reply, system: name, action: "delete the photo of \(account.label)")
         }
@@ -156,10 +156,6 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
             throw SystemError(.failed, "\(name): Graph's next page link points to another host (\(URL(string: link)?.host ?? "?")); refusing to follow it")
         }
         return (accounts, next)
-    }
-
-    private static func escape(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: FormEncoding.allowed.union(CharacterSet(charactersIn: "@"))) ?? id
     }
 }
 

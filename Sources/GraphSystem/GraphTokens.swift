@@ -62,14 +62,6 @@ struct GraphTokens: Sendable {
             fields.append(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
             fields.append(("client_assertion", try assertion.make(clientId: settings.clientId, audience: settings.tokenURL)))
         }
-        return fields.map { "\($0.0)=\(FormEncoding.escape($0.1))" }.joined(separator: "&")
-    }
-}
-
-enum FormEncoding {
-    static let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-
-    static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+        return URLEncoding.form(fields)
     }
 }

@@ -42,6 +42,14 @@ extension ConfigTable {
         return crop
     }
 
+    /// What a system refused while being built from this table, reported against the key it
+    /// concerns: `ca_file`, none for the proxy environment, else the credential's key.
+    public func error(_ refusal: SystemError, credentialKey: String) -> ConfigError {
+        guard refusal.kind == .misconfigured else { return error(nil, refusal.message) }
+        let key = refusal.message.contains("ca_file") ? "ca_file" : refusal.message.contains("HTTPS_PROXY") ? nil : credentialKey
+        return error(key, refusal.message)
+    }
+
     /// A base URL without a trailing slash: https, or plain http to this machine only (the
     /// sandbox, a local proxy).
     public func serviceURL(_ key: String, example: String) throws -> String? {

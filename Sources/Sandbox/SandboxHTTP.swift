@@ -15,6 +15,19 @@ struct SandboxRequest: Sendable {
     var base: String
 
     func header(_ name: String) -> String? { headers.first(name: name) }
+
+    /// The body's `application/x-www-form-urlencoded` fields, as token endpoints take them.
+    var formFields: [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            fields[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
+        }
+        return fields
+    }
 }
 
 /// What to send back, or how to misbehave instead.

@@ -120,7 +120,6 @@ struct ServiceGate: Sendable {
     }
 
     /// Counts an answer as sent.
-    @discardableResult
     mutating func count(_ response: SandboxResponse) -> SandboxResponse {
         switch response.delivery {
         case .drop: stats.dropped += 1

@@ -144,7 +144,6 @@ actor GoogleDomain {
         return gate.count(answer)
     }
 
-    func count(_ response: SandboxResponse) -> SandboxResponse { gate.count(response) }
     func record(_ change: @Sendable (inout SandboxStats) -> Void) { gate.record(change) }
 
     // MARK: - Directory and photos

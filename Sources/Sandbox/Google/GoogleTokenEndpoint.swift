@@ -45,7 +45,7 @@ struct GoogleTokenEndpoint: Sendable {
 
     /// Checks a token request; the failure is Google's error answer.
     func verify(_ request: SandboxRequest, knownUser: (String) -> Bool) -> Verdict {
-        let form = EntraTokenEndpoint.form(request.body)
+        let form = request.formFields
         guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" else {
             return .refused(failure(400, "unsupported_grant_type", "Invalid grant_type: \(form["grant_type"] ?? "")"))
         }

@@ -38,7 +38,7 @@ struct EntraTokenEndpoint: Sendable {
         guard tenant == options.tenant || tenant == options.tenantId else {
             return failure(400, "invalid_request", 90002, "Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
         }
-        let form = Self.form(request.body)
+        let form = request.formFields
         guard form["grant_type"] == "client_credentials" else {
             return failure(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
         }
@@ -121,18 +121,6 @@ struct EntraTokenEndpoint: Sendable {
             "error_description": "AADSTS\(code): \(description)\r\nTrace ID: \(UUID().uuidString)\r\nTimestamp: \(Date())",
             "error_codes": [code],
         ])
-    }
-
-    static func form(_ body: Data) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
-            }
-            fields[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
-        }
-        return fields
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -98,11 +98,11 @@ struct GraphService: Sendable {
                 return .graphError(.notFound, "ImageNotFound", "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.")
             }
             if value {
-                await state.countDownload()
+                await state.record { $0.downloads += 1 }
                 let served = await servedPhoto(index) ?? photo
                 return SandboxResponse(status: .ok, headers: [("Content-Type", "image/jpeg"), ("ETag", served.etag)], body: served.bytes)
             }
-            await state.countMetadataRead()
+            await state.record { $0.metadataReads += 1 }
             return .json(.ok, [
                 "@odata.context": "\(request.base)/v1.0/$metadata#users('\(id)')/photo/$entity",
                 "@odata.mediaContentType": "image/jpeg",

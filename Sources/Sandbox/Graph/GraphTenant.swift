@@ -166,8 +166,7 @@ actor GraphTenant {
         return photos.removeValue(forKey: index) != nil || seededRemoved
     }
 
-    func countDownload() { gate.record { $0.downloads += 1 } }
-    func countMetadataRead() { gate.record { $0.metadataReads += 1 } }
+    func record(_ change: @Sendable (inout SandboxStats) -> Void) { gate.record(change) }
 
     /// A new etag for every upload, even of identical bytes, as Graph does.
     private func nextEtag() -> String {
