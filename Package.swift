@@ -27,6 +27,12 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .target(name: "CVipsShim", dependencies: ["CVips"]),
+        // OpenLDAP's client library from Debian's libldap-dev: its API imports as is, no shim.
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev"])]
+        ),
         // Whole-file JPEG and PNG checks on libjpeg and zlib (Debian's libjpeg-dev, zlib1g-dev): damage
         // libvips passes over.
         .target(name: "CImageCheck", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("z")]),
@@ -92,6 +98,14 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "LDAPSystem",
+            dependencies: [
+                "PortraitCore", "PortraitSettings", "CLDAP",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // `portrait sandbox`: emulators of Graph and Entra ID, and of Google's Directory API and
         // OAuth, on one port; a folder per service.
         .target(
@@ -112,7 +126,7 @@ let package = Package(
             name: "PortraitApp",
             dependencies: [
                 "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
-                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "Sandbox",
+                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "LDAPSystem", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +156,7 @@ let package = Package(
             name: "GoogleSystemTests",
             dependencies: ["GoogleSystem", "Sandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
         ),
+        .testTarget(name: "LDAPSystemTests", dependencies: ["LDAPSystem", "PortraitCore"]),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(

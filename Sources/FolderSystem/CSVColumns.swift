@@ -6,6 +6,7 @@ struct CSVColumns {
     var mail: Int?
     var employeeId: Int?
     var userPrincipalName: Int?
+    var accountName: Int?
     /// Columns Portrait does not read (a name, a class), noted once.
     var unused: [String]
 
@@ -16,12 +17,13 @@ struct CSVColumns {
         mail = column("mail", "email", "e-mail")
         employeeId = column("employeeid", "employee_id")
         userPrincipalName = column("upn", "userprincipalname")
-        guard let path = column("path"), mail != nil || employeeId != nil || userPrincipalName != nil else {
+        accountName = column("samaccountname", "username")
+        guard let path = column("path"), mail != nil || employeeId != nil || userPrincipalName != nil || accountName != nil else {
             let found = header.isEmpty ? "an empty file" : header.joined(separator: ",")
-            throw SystemError(.misconfigured, "\(file): the first line must name the columns: path, and mail, upn or employeeId (any of them); found \(found)")
+            throw SystemError(.misconfigured, "\(file): the first line must name the columns: path, and mail, upn, employeeId or sAMAccountName (any of them); found \(found)")
         }
         self.path = path
-        let used = [path, mail, employeeId, userPrincipalName].compactMap { $0 }
+        let used = [path, mail, employeeId, userPrincipalName, accountName].compactMap { $0 }
         unused = header.enumerated().filter { !used.contains($0.offset) && !$0.element.isEmpty }.map(\.element)
     }
 
@@ -30,6 +32,7 @@ struct CSVColumns {
             guard let index, index < fields.count else { return nil }
             return fields[index].trimmingCharacters(in: .whitespaces)
         }
-        return (value(path), MatchKeys(mail: value(mail), userPrincipalName: value(userPrincipalName), employeeId: value(employeeId)), value(mail))
+        return (value(path), MatchKeys(mail: value(mail), userPrincipalName: value(userPrincipalName), employeeId: value(employeeId),
+                                         accountName: value(accountName)), value(mail))
     }
 }

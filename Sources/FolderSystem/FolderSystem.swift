@@ -161,7 +161,7 @@ public final class FolderSystem: PhotoWriting {
         let table = CSVTable(text: text)
         let columns = try CSVColumns(header: table.header, file: csv.path)
         if !columns.unused.isEmpty {
-            listing.problems.append(ListingProblem(subject: csvName, message: "\(csvName): the columns \(columns.unused.joined(separator: ", ")) are not used (Portrait reads path, mail, upn and employeeId)", severity: .warning))
+            listing.problems.append(ListingProblem(subject: csvName, message: "\(csvName): the columns \(columns.unused.joined(separator: ", ")) are not used (Portrait reads path, mail, upn, employeeId and sAMAccountName)", severity: .warning))
         }
         let csvFolder = csv.deletingLastPathComponent()
 
@@ -184,7 +184,7 @@ public final class FolderSystem: PhotoWriting {
                 continue
             }
             guard let person = row.keys.label else {
-                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail, upn or employeeId for \(path); every row needs one"))
+                listing.problems.append(ListingProblem(subject: subject, message: "\(subject): no mail, upn, employeeId or sAMAccountName for \(path); every row needs one"))
                 continue
             }
             if Self.version(of: url) == nil, let found = Self.matchingIgnoringCase(url) {

@@ -27,8 +27,9 @@ struct PullCommand: AsyncParsableCommand {
             let lock = try RunLock(store: config.storePath.path, command: common.commandLine)
             let stop = StopSignal()
             Interrupts.stopGracefully(stop)
+            let store = try Store(path: config.storePath.path)
             let bar = ProgressBar(verbose: common.verbose)
-            report = try await PullEngine().pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL, stop: stop, progress: bar.update)
+            report = try await PullEngine(store: store).pull(from: source, into: URL(fileURLWithPath: out).standardizedFileURL, stop: stop, progress: bar.update)
             bar.end()
             withExtendedLifetime(lock) {}
         } catch {

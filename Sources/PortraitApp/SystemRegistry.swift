@@ -2,12 +2,13 @@ import FolderSystem
 import Foundation
 import GoogleSystem
 import GraphSystem
+import LDAPSystem
 import PortraitCore
 import PortraitSettings
 
 /// The system types a configuration can name: `type` → the target that reads the table.
 enum SystemRegistry {
-    static let types: [any SystemType.Type] = [FolderSystem.self, GraphSystem.self, GoogleSystem.self]
+    static let types: [any SystemType.Type] = [FolderSystem.self, GraphSystem.self, GoogleSystem.self, LDAPSystem.self]
 
     static func make(name: String, table: ConfigTable, context: SystemContext) throws -> any PhotoSystem {
         let names = types.map { "\"\($0.typeName)\"" }.sorted().joined(separator: ", ")

@@ -3,6 +3,8 @@ public enum MatchKey: String, Sendable, CaseIterable, Codable {
     case mail
     case userPrincipalName
     case employeeId
+    /// A directory's logon name (AD's `sAMAccountName`), compared without regard to case.
+    case accountName
 }
 
 /// One way a target finds a source's person: the source's `source` key compared with the
@@ -28,11 +30,13 @@ public struct MatchKeys: Sendable, Hashable, Codable {
     public var mail: String?
     public var userPrincipalName: String?
     public var employeeId: String?
+    public var accountName: String?
 
-    public init(mail: String? = nil, userPrincipalName: String? = nil, employeeId: String? = nil) {
+    public init(mail: String? = nil, userPrincipalName: String? = nil, employeeId: String? = nil, accountName: String? = nil) {
         self.mail = Self.normalised(mail, lowercase: true)
         self.userPrincipalName = Self.normalised(userPrincipalName, lowercase: true)
         self.employeeId = Self.normalised(employeeId, lowercase: false)
+        self.accountName = Self.normalised(accountName, lowercase: true)
     }
 
     public subscript(key: MatchKey) -> String? {
@@ -40,11 +44,12 @@ public struct MatchKeys: Sendable, Hashable, Codable {
         case .mail: mail
         case .userPrincipalName: userPrincipalName
         case .employeeId: employeeId
+        case .accountName: accountName
         }
     }
 
-    /// The most readable key, for reports: mail, then UPN, then employee id.
-    public var label: String? { mail ?? userPrincipalName ?? employeeId }
+    /// The most readable key, for reports: mail, then UPN, then employee id, then logon name.
+    public var label: String? { mail ?? userPrincipalName ?? employeeId ?? accountName }
 
     private static func normalised(_ value: String?, lowercase: Bool) -> String? {
         guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What every system can do: list its people and read their photos.
 ///
 /// A system hides its protocol (files, HTTP, LDAP) behind this; the engine only ever sees
@@ -40,6 +42,26 @@ public protocol PhotoVersionReading: PhotoSystem {
     func photoVersion(of account: Account) async throws -> String?
 }
 
+/// A system that can list only what changed since its last listing, given somewhere to keep what
+/// that listing found (AD: the entries, and the directory's change counter when it was made).
+/// The stream is the whole listing, as `listPeople` gives it.
+public protocol IncrementalListing: PhotoSystem {
+    func listPeople(memory: any ListingMemory) -> AsyncThrowingStream<PeoplePage, any Error>
+}
+
+/// What an `IncrementalListing` keeps between runs: opaque to all but the system, kept by
+/// Portrait's store per system and location.
+public protocol ListingMemory: Sendable {
+    func recall() async throws -> Data?
+    func remember(_ data: Data) async throws
+}
+
+/// A target that can tell, without writing, whether its credentials may write photos.
+public protocol WriteAccessChecking: PhotoWriting {
+    /// What stands in the way of writing (a missing right, and how to grant it); nil when nothing does.
+    func writeAccessProblem() async throws -> String?
+}
+
 /// Facts about a system that the engine plans by.
 public struct Capabilities: Sendable {
     /// What a target wants written, in the order `writePhoto` receives them. Empty for sources
@@ -50,13 +72,18 @@ public struct Capabilities: Sendable {
     public var matching: [MatchRule]
     /// Whether `listPeople` already shows each photo's version (so no per-person request is needed).
     public var listsPhotoVersions: Bool
+    /// Whether a version changes with any change to the person's entry, not only the photo (AD's
+    /// `uSNChanged`): a changed version is then someone else's photo only if the image differs.
+    public var versionsTrackEntry: Bool
     /// How many requests the system takes at once without complaint.
     public var concurrency: Int
 
-    public init(renditions: [RenditionProfile], matching: [MatchRule], listsPhotoVersions: Bool, concurrency: Int) {
+    public init(renditions: [RenditionProfile], matching: [MatchRule], listsPhotoVersions: Bool,
+                versionsTrackEntry: Bool = false, concurrency: Int) {
         self.renditions = renditions
         self.matching = matching
         self.listsPhotoVersions = listsPhotoVersions
+        self.versionsTrackEntry = versionsTrackEntry
         self.concurrency = concurrency
     }
 }

@@ -141,20 +141,22 @@ struct PersonJob: Sendable {
         switch (written.remoteVersion, remote) {
         case (_, nil):
             standing = .deleted
-        case (nil, let now?):
-            // A write whose version its reply did not tell: the photo there now is ours if it is
-            // the image written (the service re-encodes, so images are compared, not bytes).
-            if try await isWrittenImage(targetAccount, in: target, fingerprint: written.fingerprint) {
+        case (let before, let now?) where before == now:
+            standing = .ours
+        case (let before, let now?):
+            // A write whose version its reply did not tell, or a version that moves with any
+            // change to the entry: the photo there now is ours if it is the image written (the
+            // service re-encodes, so images are compared, not bytes).
+            if before == nil || target.capabilities.versionsTrackEntry,
+               try await isWrittenImage(targetAccount, in: target, fingerprint: written.fingerprint) {
                 standing = .ours
                 if !options.dryRun {
                     try await engine.store.recordRemoteVersion(system: target.name, location: target.location,
                                                                accountId: targetAccount.id, remoteVersion: now)
                 }
             } else {
-                standing = .changed(from: nil, to: now)
+                standing = .changed(from: before, to: now)
             }
-        case (let before?, let now?):
-            standing = before == now ? .ours : .changed(from: before, to: now)
         }
         return Pending(index: index, account: targetAccount, written: written, standing: standing)
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PortraitCore
+import PortraitStore
 
 /// Downloads every photo of a system into a folder, exactly as the system serves it, with a
 /// `manifest.csv` (person, file, sha256, version). A re-run downloads only photos whose version
@@ -22,7 +23,12 @@ public struct PullEngine: Sendable {
         public var people: Int { downloaded + unchanged + withoutPhoto + failed }
     }
 
-    public init() {}
+    /// Keeps what listings remember between runs (the folder keeps the photos and manifest).
+    let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
 
     public func pull(from source: any PhotoSystem, into folder: URL, stop: StopSignal = StopSignal(),
                      progress: @escaping @Sendable (RunProgress) -> Void = { _ in }) async throws -> Report {
@@ -43,7 +49,7 @@ public struct PullEngine: Sendable {
         let outage = Outage()
         // Enough in flight that the source's throttle always has requests waiting.
         let width = 4 * source.capabilities.concurrency
-        try await forEachPerson(in: source.listPeople(), width: width, stop: stop, onPage: { _, count in
+        try await forEachPerson(in: store.people(of: source), width: width, stop: stop, onPage: { _, count in
             report.listed += count
             progress(.listed(total: report.listed))
         }, work: { account in
@@ -127,12 +133,18 @@ public struct PullEngine: Sendable {
                 return .withoutPhoto
             }
             let digest = SHA256.hash(data: photo.bytes).map { String(format: "%02x", $0) }.joined()
+            let entry = Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version.map(Manifest.plain) ?? "")
+            // A version that moved with something other than the photo (AD's uSNChanged).
+            if await manifest.holds(entry) {
+                try await manifest.record(entry)
+                return .unchanged
+            }
             let url = manifest.folder.appendingPathComponent(file)
             if FileManager.default.fileExists(atPath: url.path), await !manifest.wrote(file) {
                 return .failed("\(url.path) is there but was not written by a pull; move it away, or pull into a folder of its own")
             }
             try photo.bytes.write(to: url, options: .atomic)
-            try await manifest.record(Manifest.Entry(person: person, file: file, sha256: digest, version: version ?? photo.version.map(Manifest.plain) ?? ""))
+            try await manifest.record(entry)
             return .downloaded
         } catch let error as SystemError where error.kind == .unreachable {
             return .unreachable(error.message)
@@ -180,6 +192,12 @@ actor Manifest {
 
     func isCurrent(_ person: String, version: String) -> Bool {
         guard let entry = entries[person], entry.version == version else { return false }
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.file).path)
+    }
+
+    /// Whether the folder already has these bytes for the person.
+    func holds(_ entry: Entry) -> Bool {
+        guard let current = entries[entry.person], current.sha256 == entry.sha256, current.file == entry.file else { return false }
         return FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry.file).path)
     }
 

@@ -34,7 +34,7 @@ public struct PushEngine: Sendable {
 
         /// The `--only` values that name this person.
         func matches(_ keys: MatchKeys, id: String) -> Set<String> {
-            only.intersection([keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), id.lowercased()].compactMap { $0 })
+            only.intersection([keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), keys.accountName, id.lowercased()].compactMap { $0 })
         }
     }
 
@@ -67,7 +67,7 @@ public struct PushEngine: Sendable {
             try await target.check()
             let written = try await store.writtenStates(system: target.name, location: target.location)
             let pending = try await store.pendingWrites(system: target.name, location: target.location)
-            indexes.append(try await TargetIndex(target: target, written: written, pending: pending))
+            indexes.append(try await TargetIndex(target: target, listing: store.people(of: target), written: written, pending: pending))
         }
         let runId = options.dryRun ? nil : try await store.beginRun(
             command: "push", source: source.name, targets: targets.map(\.name), dryRun: options.dryRun)
@@ -83,7 +83,7 @@ public struct PushEngine: Sendable {
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
-        try await forEachPerson(in: source.listPeople(), width: width, stop: options.stop, include: { account in
+        try await forEachPerson(in: store.people(of: source), width: width, stop: options.stop, include: { account in
             guard options.includes(account.keys, id: account.id) else { return false }
             onlyFound.formUnion(options.matches(account.keys, id: account.id))
             return true
@@ -153,13 +153,14 @@ struct TargetIndex: Sendable {
     /// Set once the target stops answering: its remaining people fail at once.
     let outage = Outage()
 
-    init(target: any PhotoWriting, written: [String: WrittenState], pending: [String: WrittenState]) async throws {
+    init(target: any PhotoWriting, listing: AsyncThrowingStream<PeoplePage, any Error>, written: [String: WrittenState],
+         pending: [String: WrittenState]) async throws {
         self.target = target
         self.written = written
         self.pending = pending
         let keys = Set(target.capabilities.matching.map(\.target))
         var accounts: [MatchKey: [String: [Account]]] = [:]
-        for try await page in target.listPeople() {
+        for try await page in listing {
             for account in page.accounts {
                 for key in keys {
                     guard let value = account.keys[key] else { continue }

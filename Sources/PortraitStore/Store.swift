@@ -178,6 +178,13 @@ public final class Store: Sendable {
         }
     }
 
+    // MARK: - Listings
+
+    /// Where a system keeps what it listed, to list only what changed next time.
+    public func listingMemory(system: String, location: String) -> any ListingMemory {
+        StoredListing(db: db, system: system, location: location)
+    }
+
     // MARK: - Audit
 
     public func auditEntries(run: Int64? = nil) async throws -> [AuditEntry] {
@@ -201,33 +208,35 @@ public final class Store: Sendable {
     private static func upsertPerson(_ keys: MatchKeys, in db: Database) throws -> Int64? {
         guard let key = personKey(keys) else { return nil }
         try db.execute(sql: """
-            INSERT INTO person (key, mail, user_principal_name, employee_id) VALUES (?, ?, ?, ?)
+            INSERT INTO person (key, mail, user_principal_name, employee_id, account_name) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET
                 mail = coalesce(excluded.mail, mail),
                 user_principal_name = coalesce(excluded.user_principal_name, user_principal_name),
-                employee_id = coalesce(excluded.employee_id, employee_id)
-            """, arguments: [key, keys.mail, keys.userPrincipalName, keys.employeeId])
+                employee_id = coalesce(excluded.employee_id, employee_id),
+                account_name = coalesce(excluded.account_name, account_name)
+            """, arguments: [key, keys.mail, keys.userPrincipalName, keys.employeeId, keys.accountName])
         return try Int64.fetchOne(db, sql: "SELECT id FROM person WHERE key = ?", arguments: [key])
     }
 
-    /// One person across systems is found by mail first, then UPN, then employee id.
+    /// One person across systems is found by mail first, then UPN, then employee id, then logon name.
     private static func personKey(_ keys: MatchKeys) -> String? {
         if let mail = keys.mail { return "mail:\(mail)" }
         if let upn = keys.userPrincipalName { return "upn:\(upn)" }
         if let id = keys.employeeId { return "employeeId:\(id)" }
+        if let name = keys.accountName { return "accountName:\(name)" }
         return nil
     }
 
     private static func upsertAccount(_ account: Account, system: String, personId: Int64?, in db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO account (system, account_id, person_id, mail, user_principal_name, employee_id, seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO account (system, account_id, person_id, mail, user_principal_name, employee_id, account_name, seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (system, account_id) DO UPDATE SET
                 person_id = excluded.person_id, mail = excluded.mail,
                 user_principal_name = excluded.user_principal_name, employee_id = excluded.employee_id,
-                seen_at = excluded.seen_at
+                account_name = excluded.account_name, seen_at = excluded.seen_at
             """, arguments: [system, account.id, personId, account.keys.mail, account.keys.userPrincipalName,
-                             account.keys.employeeId, Date()])
+                             account.keys.employeeId, account.keys.accountName, Date()])
     }
 
     private static func appendAudit(_ audit: PhotoWrite.Audit, system: String, account: Account, in db: Database) throws {
@@ -335,6 +344,21 @@ public final class Store: Sendable {
                     source_version TEXT,
                     started_at DATETIME NOT NULL,
                     PRIMARY KEY (system, location, account_id)
+                );
+                """)
+        }
+        migrator.registerMigration("v3") { db in
+            // Logon names (AD's sAMAccountName) as a key, and what a system keeps between
+            // listings to list only what changed (a directory's change counter and entries).
+            try db.execute(sql: """
+                ALTER TABLE person ADD COLUMN account_name TEXT;
+                ALTER TABLE account ADD COLUMN account_name TEXT;
+                CREATE TABLE listing_memory (
+                    system TEXT NOT NULL,
+                    location TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    saved_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, location)
                 );
                 """)
         }
@@ -455,4 +479,27 @@ public struct RunRecord: Sendable {
 public struct StoreError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A system's listing memory: one row of `listing_memory`.
+private struct StoredListing: ListingMemory {
+    let db: any DatabaseWriter
+    let system: String
+    let location: String
+
+    func recall() async throws -> Data? {
+        try await db.read { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM listing_memory WHERE system = ? AND location = ?",
+                              arguments: [system, location])
+        }
+    }
+
+    func remember(_ data: Data) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                INSERT INTO listing_memory (system, location, data, saved_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (system, location) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at
+                """, arguments: [system, location, data, Date()])
+        }
+    }
 }

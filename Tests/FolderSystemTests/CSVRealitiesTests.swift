@@ -70,7 +70,7 @@ import Testing
         try scratch.write("b.jpg", "y")
         try scratch.write("map.csv", "path,mail,name,class\na.jpg,ann@x.org,Ann,1A\nb.jpg,bob@x.org,Bob,1B\n")
         let (_, problems) = try await list("map.csv")
-        #expect(warnings(problems) == ["map.csv: the columns name, class are not used (Portrait reads path, mail, upn and employeeId)"])
+        #expect(warnings(problems) == ["map.csv: the columns name, class are not used (Portrait reads path, mail, upn, employeeId and sAMAccountName)"])
     }
 
     @Test(arguments: ["upn", "employeeId"])
