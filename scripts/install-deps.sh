@@ -3,7 +3,9 @@
 # Needs root or sudo; a no-op when everything is already there.
 set -euo pipefail
 
-packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev)
+# libldap-dev builds the LDAP system; samba, ldap-utils and openssl run the real AD DC its tests use.
+packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev libldap-dev
+          samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils openssl)
 
 missing=()
 for package in "${packages[@]}"; do

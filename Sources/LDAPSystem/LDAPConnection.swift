@@ -61,7 +61,7 @@ final class LDAPConnection {
     private let counter: OperationCounter
 
     /// Connects, starts TLS when asked, and binds; throws `LDAPFailure` saying which step failed.
-    init(_ endpoint: LDAPEndpoint, counter: OperationCounter) throws {
+    init(_ endpoint: LDAPEndpoint, counter: OperationCounter, bind: Bool = true) throws {
         self.counter = counter
         var handle: OpaquePointer?
         let initialized = ldap_initialize(&handle, endpoint.url)
@@ -85,6 +85,7 @@ final class LDAPConnection {
             counter.add()
             try check(ldap_start_tls_s(handle, nil, nil))
         }
+        guard bind else { return }
         var password = Array(endpoint.password.reveal().utf8CString.dropLast())
         try password.withUnsafeMutableBufferPointer { buffer in
             counter.add()
@@ -96,6 +97,18 @@ final class LDAPConnection {
 
     deinit {
         ldap_unbind_ext_s(handle, nil, nil)
+    }
+
+    /// Whether the server answers an anonymous read of its root when its certificate is not
+    /// checked: libldap says only "can't contact" when TLS verification fails, and this tells the
+    /// two apart without sending the password to a server whose certificate failed.
+    static func answersWithoutVerifying(_ endpoint: LDAPEndpoint) -> Bool {
+        var unverified = endpoint
+        unverified.verifyTLS = false
+        unverified.bindDN = ""
+        unverified.password = Secret("")
+        guard let connection = try? LDAPConnection(unverified, counter: OperationCounter(), bind: false) else { return false }
+        return (try? connection.search(base: "", scope: .base, filter: "(objectClass=*)", attributes: ["vendorName"]) { _ in }) != nil
     }
 
     enum Scope {
@@ -243,7 +256,8 @@ final class LDAPConnection {
         guard code != LDAP_SUCCESS else { return }
         var message: UnsafeMutablePointer<CChar>?
         ldap_get_option(handle, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message)
-        let diagnostic = message.map { String(cString: $0) }
+        // GnuTLS failures come through as this, which says nothing.
+        let diagnostic = message.map { String(cString: $0) }.flatMap { $0 == "(unknown error code)" ? nil : $0 }
         if let message { ldap_memfree(message) }
         throw LDAPFailure(code: code, diagnostic: diagnostic)
     }

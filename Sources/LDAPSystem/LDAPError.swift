@@ -5,7 +5,7 @@ import PortraitCore
 /// LDAP result codes turned into messages that name the cause and the fix.
 enum LDAPError {
     /// A failure to connect, start TLS or bind: the whole system is unusable.
-    static func connecting(_ failure: LDAPFailure, system: String, endpoint: LDAPEndpoint) -> SystemError {
+    static func connecting(_ failure: LDAPFailure, system: String, endpoint: LDAPEndpoint, certificateRefused: Bool = false) -> SystemError {
         switch failure.code {
         case LDAP_INVALID_CREDENTIALS:
             return SystemError(.unauthorized, "\(system): the server refused to bind as \(endpoint.bindDN) (\(failure))\(adReason(failure)); check `bind_dn` and the password")
@@ -13,8 +13,11 @@ enum LDAPError {
             return SystemError(.misconfigured, "\(system): \(endpoint.url) refuses a password bind without encryption (\(failure)); use ldaps:// or set `starttls = true`")
         case LDAP_SERVER_DOWN, LDAP_CONNECT_ERROR, LDAP_TIMEOUT:
             let said = failure.diagnostic ?? ""
-            if said.localizedCaseInsensitiveContains("certificate") || said.localizedCaseInsensitiveContains("TLS") || said.localizedCaseInsensitiveContains("hostname") {
-                return SystemError(.unreachable, "\(system): TLS with \(endpoint.url) failed: \(said); set `tls_ca_file` to the CA certificate that issued the server's certificate, and use the host name the certificate names")
+            if certificateRefused {
+                let trusted = endpoint.caFile.map { "the CA in tls_ca_file \($0)" } ?? "this machine's trusted CAs"
+                // libldap checks a certificate against this machine's own name when the URL says localhost.
+                let localhost = endpoint.host.lowercased() == "localhost" ? " (for localhost, libldap expects this machine's own name in the certificate: use 127.0.0.1 or that name)" : ""
+                return SystemError(.unreachable, "\(system): the certificate of \(endpoint.url) is not signed by \(trusted), or does not name \(endpoint.host)\(localhost); set `tls_ca_file` to the PEM file of the CA that issued it, and use a host name the certificate names (the password was not sent)")
             }
             return SystemError(.unreachable, "\(system): cannot reach \(endpoint.url)\(said.isEmpty ? "" : ": \(said)") (\(failure.name)); check `url`, the port and the firewall")
         default:

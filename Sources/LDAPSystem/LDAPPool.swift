@@ -29,6 +29,13 @@ final class LDAPWorker: @unchecked Sendable {
         }
     }
 
+    /// Runs `work` on this worker's thread, without its connection.
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            enqueue { continuation.resume(returning: work()) }
+        }
+    }
+
     func stop() { enqueue(nil) }
 
     private func withConnection<T>(_ endpoint: LDAPEndpoint, _ counter: OperationCounter, retry: Bool,
@@ -95,6 +102,15 @@ final class LDAPPool: Sendable {
         let worker = await acquire()
         defer { release(worker) }
         return try await worker.run(endpoint, counter: operations, retry: retry, operation)
+    }
+
+    /// Whether the connection failed on the server's certificate rather than the network.
+    func certificateRefused() async -> Bool {
+        let url = endpoint.url.lowercased()
+        guard endpoint.verifyTLS, endpoint.startTLS || url.hasPrefix("ldaps:") else { return false }
+        let worker = await acquire()
+        defer { release(worker) }
+        return await worker.run { [endpoint] in LDAPConnection.answersWithoutVerifying(endpoint) }
     }
 
     private func acquire() async -> LDAPWorker {

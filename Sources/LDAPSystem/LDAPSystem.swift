@@ -118,7 +118,8 @@ public final class LDAPSystem: PhotoWriting, IncrementalListing, WriteAccessChec
                 return found ?? LDAPEntry(dn: "", values: [:])
             }
         } catch let failure as LDAPFailure {
-            throw LDAPError.connecting(failure, system: name, endpoint: endpoint)
+            let certificate = failure.connectionLost ? await pool.certificateRefused() : false
+            throw LDAPError.connecting(failure, system: name, endpoint: endpoint, certificateRefused: certificate)
         }
         return RootDSE(highestUSN: entry.text("highestCommittedUSN").flatMap { Int64($0) } ?? 0,
                        server: entry.text("dsServiceName") ?? endpoint.url,
@@ -146,7 +147,8 @@ public final class LDAPSystem: PhotoWriting, IncrementalListing, WriteAccessChec
                     } else {
                         snapshot = try await everything(root: root, scope: scope) { continuation.yield(PeoplePage(accounts: $0)) }
                     }
-                    logger.info("\(name): listed \(snapshot.entries.count) entries \(previous.map { "(changes since USN \($0.highestUSN))" } ?? "(all)") in \(pool.operations.total - before) LDAP operations")
+                    let operations = pool.operations.total - before
+                    logger.info("\(name): listed \(snapshot.entries.count) entries \(previous.map { "(changes since USN \($0.highestUSN))" } ?? "(all)") in \(operations) LDAP operation\(operations == 1 ? "" : "s")")
                     if let memory, snapshot != previous { try await memory.remember(try JSONEncoder().encode(snapshot)) }
                     continuation.finish()
                 } catch {
