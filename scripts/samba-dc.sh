@@ -32,12 +32,17 @@ stop() {
 }
 
 run() {
+    if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
+        echo "error: something already listens on 127.0.0.1:636 (a DC started from another folder? stop it with $0 stop THAT-FOLDER)" >&2
+        exit 1
+    fi
     samba -D -s "$dir/etc/smb.conf" \
         --option="ldap server require strong auth=no" \
         --option="tls enabled=yes" \
         --option="tls keyfile=$dir/tls/server.key" \
         --option="tls certfile=$dir/tls/server.pem" \
-        --option="tls cafile=$dir/tls/ca.pem"
+        --option="tls cafile=$dir/tls/ca.pem" \
+        </dev/null >"$dir/samba.out" 2>&1
     for _ in $(seq 150); do
         if LDAPTLS_CACERT="$dir/tls/ca.pem" ldapsearch -LLL -H ldaps://127.0.0.1 -x -D "Administrator@contoso.test" \
             -w "$password" -s base -b "" highestCommittedUSN >/dev/null 2>&1; then

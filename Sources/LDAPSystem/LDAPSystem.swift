@@ -28,6 +28,9 @@ public final class LDAPSystem: PhotoWriting, IncrementalListing, WriteAccessChec
                                     matching: settings.match.rules, listsPhotoVersions: true, versionsTrackEntry: true,
                                     concurrency: settings.connections)
         pool = LDAPPool(endpoint: settings.endpoint, size: settings.connections, name: name)
+        // libldap writes to sockets without MSG_NOSIGNAL: a server that goes away mid-write
+        // must be an error for that write, not SIGPIPE ending the run.
+        signal(SIGPIPE, SIG_IGN)
         logger = Logger(label: "portrait.\(name)")
     }
 
@@ -50,13 +53,14 @@ public final class LDAPSystem: PhotoWriting, IncrementalListing, WriteAccessChec
         listing(memory: memory)
     }
 
-    /// `jpegPhoto` when the entry has one (it is larger), else `thumbnailPhoto`.
+    /// `thumbnailPhoto`, what AD's own tools change and Outlook shows; `jpegPhoto` only when
+    /// there is no thumbnail (a stale jpegPhoto must not hide a thumbnail someone changed).
     public func readPhoto(of account: Account) async throws -> Photo? {
         var found: LDAPEntry?
         try await search(base: ObjectGUID.dn(account.id), scope: .base, filter: "(objectClass=*)",
                          attributes: ["jpegPhoto", "thumbnailPhoto", "uSNChanged"],
                          failure: { self.entryFailure($0, "read the photo of", account) }) { found = $0.first }
-        guard let entry = found, let bytes = entry.first("jpegPhoto") ?? entry.first("thumbnailPhoto") else { return nil }
+        guard let entry = found, let bytes = entry.first("thumbnailPhoto") ?? entry.first("jpegPhoto") else { return nil }
         return Photo(bytes: bytes, version: entry.text("uSNChanged"), origin: "\(name) photo of \(account.label)")
     }
 
@@ -85,13 +89,17 @@ public final class LDAPSystem: PhotoWriting, IncrementalListing, WriteAccessChec
     // MARK: - WriteAccessChecking
 
     /// Reads `allowedAttributesEffective` on one entry: AD lists there the attributes the bind
-    /// account may write. Nil when it may write the photo attributes, or the server does not say.
+    /// account may write (none listed: it may write none). The bind account's own entry is passed
+    /// over, since people may change their own photo. Nil when it may write the photo attributes.
     public func writeAccessProblem() async throws -> String? {
+        let bindAccount = settings.endpoint.bindDN.lowercased()
         var found: LDAPEntry?
         try await search(base: settings.baseDN, scope: .subtree, filter: settings.filter,
-                         attributes: ["allowedAttributesEffective"], sizeLimit: 1, failure: listingFailure) { found = found ?? $0.first }
-        guard let entry = found, let allowed = entry.values["allowedattributeseffective"] else { return nil }
-        let names = Set(allowed.compactMap { String(data: $0, encoding: .utf8)?.lowercased() })
+                         attributes: ["allowedAttributesEffective", "userPrincipalName"], sizeLimit: 2, failure: listingFailure) { page in
+            found = found ?? page.first { $0.dn.lowercased() != bindAccount && $0.text("userPrincipalName")?.lowercased() != bindAccount }
+        }
+        guard let entry = found else { return nil }
+        let names = Set((entry.values["allowedattributeseffective"] ?? []).compactMap { String(data: $0, encoding: .utf8)?.lowercased() })
         let wanted = ["thumbnailPhoto"] + (settings.jpegPhoto == nil ? [] : ["jpegPhoto"])
         let missing = wanted.filter { !names.contains($0.lowercased()) }
         guard !missing.isEmpty else { return nil }

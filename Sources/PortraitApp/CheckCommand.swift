@@ -88,6 +88,11 @@ struct CheckCommand: AsyncParsableCommand {
                     if problem.severity == .warning { result.warnings.append(item) } else { result.errors.append(item) }
                 }
             }
+            // A target that can say whether it may be written to, before a push finds out per person.
+            if let target = system as? any WriteAccessChecking, !target.capabilities.renditions.isEmpty,
+               let problem = try await target.writeAccessProblem() {
+                result.warnings.append(ListingItem(subject: "", message: problem))
+            }
         } catch {
             result.ok = false
             result.error = "\(error)"
