@@ -1,5 +1,5 @@
 # Portrait — the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: deps build test demo bench bench-graph bench-google clean
+.PHONY: deps build test demo bench bench-graph bench-google bench-ldap clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,10 @@ bench-graph: deps
 
 bench-google: deps
 	swift run -c release portrait-bench google
+
+# Needs root: starts a throwaway Samba AD DC on 127.0.0.1 (scripts/samba-dc.sh).
+bench-ldap: deps
+	swift run -c release portrait-bench ldap
 
 clean:
 	rm -rf .build demo

@@ -15,12 +15,17 @@ enum Child {
         var peakMB: Double
         var status: Int32
         var stdout: Data
+        var stderr: Data
     }
 
     /// Wall time, peak resident memory (MB), exit status and standard output of one run.
     static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Measurement {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-bench-\(UUID().uuidString).out")
-        defer { try? FileManager.default.removeItem(at: output) }
+        let errors = output.appendingPathExtension("err")
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: errors)
+        }
         let started = Date()
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -34,6 +39,7 @@ enum Child {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard posix_spawn(&pid, executable, &actions, nil, argv, envp) == 0 else {
             throw ValidationError("cannot start \(executable)")
         }
@@ -47,7 +53,8 @@ enum Child {
         }
         let seconds = Date().timeIntervalSince(started)
         let stdout = (try? Data(contentsOf: output)) ?? Data()
-        return Measurement(seconds: seconds, peakMB: Double(peakKB) / 1024, status: (status >> 8) & 0xff, stdout: stdout)
+        let stderr = (try? Data(contentsOf: errors)) ?? Data()
+        return Measurement(seconds: seconds, peakMB: Double(peakKB) / 1024, status: (status >> 8) & 0xff, stdout: stdout, stderr: stderr)
     }
 
     private static func peakResidentKB(of pid: pid_t) -> Int? {

@@ -20,6 +20,13 @@ case "google":
     } catch {
         GoogleBenchmark.exit(withError: error)
     }
+case "ldap":
+    let benchmark = LDAPBenchmark.parseOrExit(Array(CommandLine.arguments.dropFirst(2)))
+    do {
+        try await benchmark.measure()
+    } catch {
+        LDAPBenchmark.exit(withError: error)
+    }
 default:
     let benchmark = Benchmark.parseOrExit()
     do {

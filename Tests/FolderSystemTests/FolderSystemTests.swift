@@ -105,7 +105,7 @@ func listing(of system: FolderSystem) async throws -> (accounts: [Account], prob
             _ = try await list(system(csv: "map.csv"))
         } throws: { error in
             guard let error = error as? SystemError else { return false }
-            return error.kind == .misconfigured && error.message.contains("path, and mail, upn or employeeId") && error.message.contains("file,email")
+            return error.kind == .misconfigured && error.message.contains("path, and mail, upn, employeeId or sAMAccountName") && error.message.contains("file,email")
         }
     }
 

@@ -219,7 +219,7 @@ import Testing
         try work.write("photos/map.csv", "file;email\nIMG_0.jpg;a@b.c\n")
         let result = try work.push()
         #expect(result.status == 2)
-        #expect((try result.json()["error"] as? String)?.contains("must name the columns: path, and mail, upn or employeeId") == true)
+        #expect((try result.json()["error"] as? String)?.contains("must name the columns: path, and mail, upn, employeeId or sAMAccountName") == true)
     }
 
     @Test func checkReportsEachSystem() throws {
