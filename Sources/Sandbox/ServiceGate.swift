@@ -34,11 +34,15 @@ struct ServiceGate: Sendable {
     private var penaltyUntil: ContinuousClock.Instant?
     private var penaltyAnnounced: ContinuousClock.Instant?
     private var random: SeededRandom
+    /// Faults draw from their own stream, so that which requests fail does not depend on how
+    /// other draws (etags, seeded photos) interleave with them under concurrency.
+    private var faults: SeededRandom
     private let clock = ContinuousClock()
 
     init(options: SandboxOptions, seed: UInt64) {
         self.options = options
         random = SeededRandom(seed: seed)
+        faults = SeededRandom(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
     var now: ContinuousClock.Instant { clock.now }
@@ -100,9 +104,9 @@ struct ServiceGate: Sendable {
     /// A fault for this request, at `options.faultRate`; the request is then in flight.
     mutating func admit() -> Fault? {
         stats.inFlight += 1
-        guard options.faultRate > 0, random.unit() < options.faultRate else { return nil }
+        guard options.faultRate > 0, faults.unit() < options.faultRate else { return nil }
         stats.faultsInjected += 1
-        switch random.next() % 4 {
+        switch faults.next() % 4 {
         case 0: return .serverError
         case 1: return .unavailable(retryAfter: options.faultRetryAfter)
         case 2: return .drop
