@@ -48,7 +48,10 @@ let package = Package(
         ),
         .target(
             name: "PortraitStore",
-            dependencies: ["PortraitCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PortraitCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "PortraitEngine",
@@ -142,6 +145,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging"]),
+        .testTarget(name: "PortraitEngineTests", dependencies: ["PortraitEngine", "PortraitCore"]),
         .testTarget(name: "FolderSystemTests", dependencies: ["FolderSystem", "PortraitCore"]),
         .testTarget(
             name: "PortraitStoreTests",

@@ -12,7 +12,8 @@ public struct PortraitCommand: AsyncParsableCommand {
             configuration error, nothing done; 3 a system could not be reached or refused the credentials.
             """,
         version: PortraitCommand.version,
-        subcommands: [PushCommand.self, PullCommand.self, CheckCommand.self, LogCommand.self, SandboxCommand.self, SamplesCommand.self]
+        subcommands: [PushCommand.self, PullCommand.self, SyncCommand.self, QueueCommand.self, ApproveCommand.self, RejectCommand.self,
+                      StatusCommand.self, HistoryCommand.self, CheckCommand.self, LogCommand.self, SandboxCommand.self, SamplesCommand.self]
     )
 
     public static let version = "0.4.0"

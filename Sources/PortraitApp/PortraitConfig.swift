@@ -1,5 +1,7 @@
 import Foundation
 import PortraitCore
+import PortraitEngine
+import PortraitImaging
 import PortraitSettings
 import TOMLKit
 
@@ -14,6 +16,8 @@ public struct PortraitConfig {
     public let maxInputBytes: Int
     /// In the order the file names them.
     public let systemNames: [String]
+    /// `[sync]`, when the file has one.
+    public let syncPolicy: SyncPolicy?
     private let tables: [String: ConfigTable]
     private let environment: [String: String]
 
@@ -44,8 +48,9 @@ public struct PortraitConfig {
             try images.finish(expected: "[images] takes `max_input_mb`")
         }
 
+        let syncTable = try top.subtable("sync")
         let systemsTable = try top.subtable("systems")
-        try top.finish(expected: "the file takes [store], [images] and [systems.NAME] tables")
+        try top.finish(expected: "the file takes [store], [images], [sync] and [systems.NAME] tables")
         guard let systemsTable, !systemsTable.keys.isEmpty else {
             throw document.error(at: "systems", "no systems are defined; add at least one [systems.NAME] table with a `type`")
         }
@@ -55,8 +60,45 @@ public struct PortraitConfig {
             guard let table = try systemsTable.subtable(name) else { continue }
             tables[name] = table
         }
+        let policy = try syncTable.map { try Self.policy($0, systems: names) }
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
-                              tables: tables, environment: environment)
+                              syncPolicy: policy, tables: tables, environment: environment)
+    }
+
+    /// `[sync]`: every name a system of the file, each once per list.
+    private static func policy(_ table: ConfigTable, systems: [String]) throws -> SyncPolicy {
+        func names(_ key: String) throws -> [String] {
+            guard let list = try table.stringList(key) else { throw table.error(nil, "missing required key `\(key)` (a list of system names)") }
+            if let unknown = list.first(where: { !systems.contains($0) }) {
+                throw table.error(key, "\"\(unknown)\" is not a system; the file defines: \(systems.joined(separator: ", "))")
+            }
+            return list
+        }
+        let sources = try names("sources")
+        let targets = try names("targets")
+        guard !sources.isEmpty else { throw table.error("sources", "name at least one source") }
+        guard !targets.isEmpty else { throw table.error("targets", "name at least one target") }
+        var policy = SyncPolicy(sources: sources, targets: targets)
+        if let precedence = try table.choice("precedence", of: SyncPolicy.Precedence.self) { policy.precedence = precedence }
+        if let approval = try table.stringList("approval") {
+            if let stray = approval.first(where: { !sources.contains($0) }) {
+                throw table.error("approval", "\"\(stray)\" is not one of the sources; approval applies to changes from sources")
+            }
+            policy.approval = Set(approval)
+        }
+        if let unapproved = try table.choice("unapproved", of: SyncPolicy.Unapproved.self) { policy.unapproved = unapproved }
+        if let delete = try table.choice("delete", of: SyncPolicy.Deletion.self) { policy.delete = delete }
+        if let minSide = try table.int("min_side", in: 1...Master.longSide) { policy.minSide = minSide }
+        if let join = try table.stringList("join") {
+            policy.join = try join.map { name in
+                guard let key = MatchKey(rawValue: name) else {
+                    throw table.error("join", "\"\(name)\" is not a key; use employeeId, mail, userPrincipalName or accountName")
+                }
+                return key
+            }
+        }
+        try table.finish(expected: "[sync] takes sources, targets, precedence, approval, unapproved, delete, min_side and join")
+        return policy
     }
 
     /// Builds the system named `name` from its table, checking every key.

@@ -65,6 +65,39 @@ enum ReportText {
         return lines.joined(separator: "\n")
     }
 
+    static func sync(_ report: SyncReport) -> String {
+        var lines = [String(format: "%@ %@ in %.1f s", report.dryRun ? "Dry run — nothing written. Plan for" : report.interrupted ? "Interrupted — synced" : "Synced",
+                            people(report.people), report.seconds), ""]
+        let header = ["target", report.dryRun ? "would write" : "written", "unchanged", report.dryRun ? "would delete" : "deleted", "failed"]
+        lines += table([header] + report.targetOrder.map { name in
+            let t = report.targets[name] ?? TargetTally()
+            return [name, "\(t.uploaded)", "\(t.unchanged)", "\(t.deleted)", "\(t.failed)"]
+        })
+        if !report.changes.isEmpty {
+            lines += ["", report.dryRun ? "Plan (\(report.changes.count)):" : "Changes (\(report.changes.count)):"]
+            for change in report.changes {
+                let route = [change.from.map { "from \($0)" }, change.to.isEmpty ? nil : "to \(change.to.joined(separator: ", "))"]
+                    .compactMap { $0 }.joined(separator: " ")
+                lines.append("  \(change.person): \(change.action.rawValue) \(route) — \(change.reason)")
+            }
+        } else {
+            lines += ["", "Nothing to change: every target shows each person's approved photo."]
+        }
+        if report.waiting > 0 {
+            lines += ["", "\(report.waiting) photo\(report.waiting == 1 ? "" : "s") waiting for approval\(report.queued > 0 ? " (\(report.queued) new)" : ""): portrait queue"]
+        }
+        for name in report.targetOrder + report.unreachable.keys.filter({ !report.targetOrder.contains($0) }).sorted() {
+            guard let reason = report.unreachable[name] else { continue }
+            lines += ["", "\(name) could not be reached: \(strip(reason, name)) — its people were left as they are; run sync again once it answers."]
+        }
+        lines += section("Failed", report.errors)
+        lines += section("Warnings", report.warnings)
+        if let runId = report.runId {
+            lines += ["", "Run \(runId) is in the audit log: portrait log \(runId)"]
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// A system's location as a person reads it: "folder /srv/photos", "Microsoft Graph tenant …".
     static func place(_ location: String) -> String {
         let known = ["folder:": "folder ", "graph:": "Microsoft Graph tenant ", "google:": "Google Workspace "]

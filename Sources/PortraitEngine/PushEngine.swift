@@ -39,19 +39,13 @@ public struct PushEngine: Sendable {
     }
 
     let store: Store
-    let pipeline: ImagePipeline
-    /// Photos being read or rendered at once: bounds memory, since each holds a whole original.
-    let photoSlots: Limiter
-    /// Renders at once: one per core.
-    let renderSlots: Limiter
+    let imaging: Imaging
     let cores: Int
 
     public init(store: Store, pipeline: ImagePipeline = ImagePipeline(), cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.store = store
-        self.pipeline = pipeline
         self.cores = max(1, cores)
-        photoSlots = Limiter(width: self.cores + 2)
-        renderSlots = Limiter(width: self.cores)
+        imaging = Imaging(pipeline: pipeline, cores: self.cores)
     }
 
     public func push(
@@ -79,7 +73,8 @@ public struct PushEngine: Sendable {
             report.targetProfiles[target.name] = target.capabilities.renditions
         }
 
-        let job = PersonJob(engine: self, source: source, indexes: indexes, options: options, runId: runId ?? 0)
+        let writer = TargetWriter(store: store, imaging: imaging, dryRun: options.dryRun, force: options.force, runId: runId)
+        let job = PersonJob(imaging: imaging, writer: writer, source: source, indexes: indexes, options: options)
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)
@@ -124,21 +119,6 @@ public struct PushEngine: Sendable {
         }
         return report
     }
-
-    func render(_ photo: Photo, profiles: [RenditionProfile]) async throws -> RenderedPhoto {
-        try await imaging { try $0.render(photo, profiles: profiles) }
-    }
-
-    func fingerprint(of photo: Photo) async throws -> Fingerprint {
-        try await imaging { try $0.fingerprint(of: photo) }
-    }
-
-    /// libvips work: one per core, on Dispatch's threads.
-    private func imaging<T: Sendable>(_ work: @escaping @Sendable (ImagePipeline) throws -> T) async throws -> T {
-        try await renderSlots.withPermit {
-            try await offload { [pipeline] in try work(pipeline) }
-        }
-    }
 }
 
 /// A target's people by each key it is matched on, and what Portrait last wrote there.
@@ -155,17 +135,21 @@ struct TargetIndex: Sendable {
 
     init(target: any PhotoWriting, listing: AsyncThrowingStream<PeoplePage, any Error>, written: [String: WrittenState],
          pending: [String: WrittenState]) async throws {
+        var accounts: [Account] = []
+        for try await page in listing { accounts += page.accounts }
+        self.init(target: target, accounts: accounts, written: written, pending: pending)
+    }
+
+    init(target: any PhotoWriting, accounts listed: [Account], written: [String: WrittenState], pending: [String: WrittenState]) {
         self.target = target
         self.written = written
         self.pending = pending
         let keys = Set(target.capabilities.matching.map(\.target))
         var accounts: [MatchKey: [String: [Account]]] = [:]
-        for try await page in listing {
-            for account in page.accounts {
-                for key in keys {
-                    guard let value = account.keys[key] else { continue }
-                    accounts[key, default: [:]][value, default: []].append(account)
-                }
+        for account in listed {
+            for key in keys {
+                guard let value = account.keys[key] else { continue }
+                accounts[key, default: [:]][value, default: []].append(account)
             }
         }
         self.accounts = accounts

@@ -29,14 +29,18 @@ public struct ItemOutcome: Sendable {
     public var message: String?
     public var overwrote: Overwrote?
     public var failure: Failure?
+    /// The photo version a write's reply told.
+    public var version: String?
 
-    public init(person: String, system: String, action: Action, message: String? = nil, overwrote: Overwrote? = nil, failure: Failure? = nil) {
+    public init(person: String, system: String, action: Action, message: String? = nil, overwrote: Overwrote? = nil,
+                failure: Failure? = nil, version: String? = nil) {
         self.person = person
         self.system = system
         self.action = action
         self.message = message
         self.overwrote = overwrote
         self.failure = failure
+        self.version = version
     }
 }
 

@@ -26,6 +26,17 @@ public struct RenderedPhoto: Sendable {
     public var height: Int
 }
 
+/// A person's photo as Portrait keeps it (`ImagePipeline.master(of:)`).
+public struct Master: Sendable {
+    public static let longSide = 1024
+    static let quality = 92
+
+    public var jpeg: Data
+    public var width: Int
+    public var height: Int
+    public var fingerprint: Fingerprint
+}
+
 /// Turns any supported photo into square JPEG renditions on libvips.
 ///
 /// The photo is decoded once, with shrink-on-load straight to the largest size any profile needs,
@@ -60,6 +71,23 @@ public struct ImagePipeline: Sendable {
             let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
             do {
                 return try Fingerprint(of: try Self.square(base, crop: .centre))
+            } catch let failure as VipsFailure {
+                throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+            }
+        }
+    }
+
+    /// The photo Portrait keeps as a person's approved one, from which every target's renditions
+    /// are made: upright, sRGB, metadata stripped, uncropped, at most `longSide` px on its long
+    /// side (never enlarged), a high-quality JPEG; with the fingerprint of its centre square,
+    /// which its copies elsewhere (square, smaller, re-encoded) are recognised by.
+    public func master(of photo: Photo, longSide: Int = Master.longSide) throws -> Master {
+        try Self.withOwnErrors {
+            let (base, _, _) = try decode(photo) { _ in (Int32(longSide), Int32(longSide)) }
+            do {
+                let jpeg = try base.encoded(".jpg[Q=\(Master.quality),strip,optimize_coding]")
+                let fingerprint = try Fingerprint(of: try Self.square(base, crop: .centre))
+                return Master(jpeg: jpeg, width: base.width, height: base.height, fingerprint: fingerprint)
             } catch let failure as VipsFailure {
                 throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
             }
@@ -142,18 +170,23 @@ public struct ImagePipeline: Sendable {
         }
     }
 
-    /// Checks the guards and the data's integrity, then decodes upright with the short side at
-    /// most `shortSide`.
+    /// Decodes upright with the short side at most `shortSide`.
     private func decode(_ photo: Photo, shortSide: Int) throws -> (VipsImageRef, width: Int, height: Int) {
+        // Fit the short side to `shortSide`: the long side is left unbounded.
+        let unbounded = Int32(VIPS_MAX_COORD)
+        return try decode(photo) { $0.width <= $0.height ? (Int32(shortSide), unbounded) : (unbounded, Int32(shortSide)) }
+    }
+
+    /// Checks the guards and the data's integrity, then decodes upright to fit within the box
+    /// made from the header (never enlarging); returns the original's upright size too.
+    private func decode(_ photo: Photo, box fit: (ImageHeader) -> (Int32, Int32)) throws -> (VipsImageRef, width: Int, height: Int) {
         let (header, loader) = try header(of: photo)
         if let damage = Integrity.damage(in: photo.bytes, loader: loader) {
             throw ImageError.unreadable(origin: photo.origin, detail: damage)
         }
         let (width, height) = (header.width, header.height)
+        let box = fit(header)
         return try photo.bytes.withUnsafeBytes { raw -> (VipsImageRef, Int, Int) in
-            // Fit the short side to `shortSide`: the long side is left unbounded.
-            let unbounded = Int32(VIPS_MAX_COORD)
-            let box: (Int32, Int32) = width <= height ? (Int32(shortSide), unbounded) : (unbounded, Int32(shortSide))
             do {
                 var out: UnsafeMutablePointer<VipsImage>?
                 guard pv_thumbnail_buffer(raw.baseAddress, raw.count, &out, box.0, box.1) == 0, let out else {

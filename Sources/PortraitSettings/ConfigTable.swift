@@ -59,6 +59,20 @@ public final class ConfigTable {
         return value
     }
 
+    /// An array of strings, each non-empty and named once.
+    public func stringList(_ key: String) throws -> [String]? {
+        guard let value = take(key) else { return nil }
+        guard let array = value.array else { throw mismatch(key, "an array of strings", value) }
+        var strings: [String] = []
+        for element in array {
+            guard let string = element.string else { throw error(key, "expected an array of strings, found \(Self.describe(element)) in it") }
+            guard !string.isEmpty else { throw error(key, "an empty name in the list") }
+            guard !strings.contains(string) else { throw error(key, "names \"\(string)\" twice; name each once") }
+            strings.append(string)
+        }
+        return strings
+    }
+
     /// A path, relative to the configuration file's folder unless absolute.
     public func fileURL(_ key: String) throws -> URL? {
         guard let text = try string(key) else { return nil }

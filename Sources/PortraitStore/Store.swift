@@ -5,7 +5,9 @@ import PortraitCore
 /// Portrait's memory between runs, in SQLite: who is who across systems, what was last written
 /// where, the runs, and an append-only audit log. Never holds secrets or photos.
 public final class Store: Sendable {
-    private let db: any DatabaseWriter
+    let db: any DatabaseWriter
+    /// The approved photos' masters, beside the database.
+    public let photos: PhotoLibrary
 
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to this version.
     public init(path: String) throws {
@@ -19,6 +21,7 @@ public final class Store: Sendable {
         } catch {
             throw StoreError("cannot open the store \(path): \(error.localizedDescription); check the [store] path and its folder's permissions")
         }
+        photos = PhotoLibrary(folder: PhotoLibrary.folder(beside: path))
         try Self.migrator.migrate(db)
     }
 
@@ -34,6 +37,7 @@ public final class Store: Sendable {
             try disk.backup(to: memory)
         }
         db = memory
+        photos = PhotoLibrary(folder: path.map(PhotoLibrary.folder(beside:)), inMemory: true)
         try Self.migrator.migrate(db)
     }
 
@@ -105,7 +109,9 @@ public final class Store: Sendable {
     /// leaves either both or neither, so a resumed run knows exactly what is done.
     public func recordWrite(_ write: PhotoWrite) async throws {
         try await db.write { db in
-            let personId = try Self.upsertPerson(write.person, in: db)
+            let linked = try Int64.fetchOne(db, sql: "SELECT person_id FROM account WHERE system = ? AND account_id = ?",
+                                            arguments: [write.system, write.account.id])
+            let personId = try write.personId ?? linked ?? Self.upsertPerson(write.person, in: db)
             try Self.upsertAccount(write.account, system: write.system, personId: personId, in: db)
             try db.execute(sql: """
                 INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, perceptual_hash, profile,
@@ -119,7 +125,8 @@ public final class Store: Sendable {
                 """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
                                  write.state.fingerprint, write.state.profile, write.state.sourceVersion,
                                  write.state.remoteVersion, write.state.writtenAt, write.location])
-            try Self.appendAudit(write.audit, system: write.system, account: write.account, in: db)
+            try Self.appendAudit(write.audit, system: write.system, accountId: write.account.id, person: write.account.label,
+                                 personId: personId, in: db)
             // A store-v1 record of the same account is superseded, and the write no longer pending.
             try db.execute(sql: "DELETE FROM photo_state WHERE system = ? AND location = '' AND account_id = ?",
                            arguments: [write.system, write.account.id])
@@ -187,10 +194,11 @@ public final class Store: Sendable {
 
     // MARK: - Audit
 
-    public func auditEntries(run: Int64? = nil) async throws -> [AuditEntry] {
+    /// The audit log, oldest first: all of it, one run's, or one person's.
+    public func auditEntries(run: Int64? = nil, person: Int64? = nil) async throws -> [AuditEntry] {
         try await db.read { db in
-            let filter = run == nil ? "" : "WHERE run_id = ?"
-            let arguments: StatementArguments = run.map { [$0] } ?? []
+            let filter = run != nil ? "WHERE run_id = ?" : person != nil ? "WHERE person_id = ?" : ""
+            let arguments: StatementArguments = run.map { [$0] } ?? person.map { [$0] } ?? []
             return try Row.fetchAll(db, sql: """
                 SELECT id, at, run_id, system, account_id, person, action, hash_before, hash_after, detail
                 FROM audit \(filter) ORDER BY id
@@ -219,7 +227,7 @@ public final class Store: Sendable {
     }
 
     /// One person across systems is found by mail first, then UPN, then employee id, then logon name.
-    private static func personKey(_ keys: MatchKeys) -> String? {
+    static func personKey(_ keys: MatchKeys) -> String? {
         if let mail = keys.mail { return "mail:\(mail)" }
         if let upn = keys.userPrincipalName { return "upn:\(upn)" }
         if let id = keys.employeeId { return "employeeId:\(id)" }
@@ -227,7 +235,7 @@ public final class Store: Sendable {
         return nil
     }
 
-    private static func upsertAccount(_ account: Account, system: String, personId: Int64?, in db: Database) throws {
+    static func upsertAccount(_ account: Account, system: String, personId: Int64?, in db: Database) throws {
         try db.execute(sql: """
             INSERT INTO account (system, account_id, person_id, mail, user_principal_name, employee_id, account_name, seen_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -239,12 +247,13 @@ public final class Store: Sendable {
                              account.keys.employeeId, account.keys.accountName, Date()])
     }
 
-    private static func appendAudit(_ audit: PhotoWrite.Audit, system: String, account: Account, in db: Database) throws {
+    static func appendAudit(_ audit: PhotoWrite.Audit, system: String, accountId: String, person: String, personId: Int64?,
+                            in db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO audit (at, run_id, system, account_id, person, action, hash_before, hash_after, detail)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [Date(), audit.runId, system, account.id, account.label, audit.action.rawValue,
-                             audit.hashBefore, audit.hashAfter, audit.detail])
+            INSERT INTO audit (at, run_id, system, account_id, person, action, hash_before, hash_after, detail, person_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Date(), audit.runId, system, accountId, person, audit.action.rawValue,
+                             audit.hashBefore, audit.hashAfter, audit.detail, personId])
     }
 
     private static var migrator: DatabaseMigrator {
@@ -362,6 +371,47 @@ public final class Store: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v4") { db in
+            // The sync engine: photos by their master's SHA-256 (the files are beside the
+            // database), each person's photos with their standing (approved, waiting, rejected…),
+            // the version each system last showed, and audit entries tied to a person.
+            try db.execute(sql: """
+                CREATE TABLE photo (
+                    sha256 TEXT PRIMARY KEY,
+                    width INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    first_seen DATETIME NOT NULL
+                );
+                CREATE TABLE person_photo (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    person_id INTEGER NOT NULL REFERENCES person(id),
+                    sha256 TEXT NOT NULL REFERENCES photo(sha256),
+                    source TEXT NOT NULL,
+                    first_seen DATETIME NOT NULL,
+                    status TEXT NOT NULL,
+                    reason TEXT,
+                    decided_by TEXT,
+                    decided_at DATETIME,
+                    UNIQUE (person_id, sha256)
+                );
+                CREATE UNIQUE INDEX one_approved_photo ON person_photo(person_id) WHERE status = 'approved';
+                CREATE UNIQUE INDEX one_waiting_photo ON person_photo(person_id) WHERE status = 'waiting';
+                CREATE TABLE seen_version (
+                    system TEXT NOT NULL,
+                    location TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    sha256 TEXT,
+                    seen_at DATETIME NOT NULL,
+                    PRIMARY KEY (system, location, account_id)
+                );
+                ALTER TABLE audit ADD COLUMN person_id INTEGER;
+                CREATE INDEX audit_by_person ON audit(person_id);
+                CREATE INDEX account_by_person ON account(person_id);
+                """)
+        }
         return migrator
     }
 }
@@ -393,13 +443,14 @@ public struct WrittenState: Sendable, Equatable {
 /// One photo written, as the store records it.
 public struct PhotoWrite: Sendable {
     public struct Audit: Sendable {
-        public var runId: Int64
+        /// nil for a decision made outside a run (`approve`, `reject`).
+        public var runId: Int64?
         public var action: AuditEntry.Action
         public var hashBefore: String?
         public var hashAfter: String?
         public var detail: String?
 
-        public init(runId: Int64, action: AuditEntry.Action, hashBefore: String?, hashAfter: String?, detail: String?) {
+        public init(runId: Int64?, action: AuditEntry.Action, hashBefore: String?, hashAfter: String?, detail: String?) {
             self.runId = runId
             self.action = action
             self.hashBefore = hashBefore
@@ -414,14 +465,18 @@ public struct PhotoWrite: Sendable {
     public var account: Account
     /// The person as the source knows them.
     public var person: MatchKeys
+    /// The person's id, when the sync engine has joined them (push finds them by `person`).
+    public var personId: Int64?
     public var state: WrittenState
     public var audit: Audit
 
-    public init(system: String, location: String, account: Account, person: MatchKeys, state: WrittenState, audit: Audit) {
+    public init(system: String, location: String, account: Account, person: MatchKeys, personId: Int64? = nil,
+                state: WrittenState, audit: Audit) {
         self.system = system
         self.location = location
         self.account = account
         self.person = person
+        self.personId = personId
         self.state = state
         self.audit = audit
     }
@@ -438,6 +493,14 @@ public struct AuditEntry: Sendable {
         /// A photo someone deleted since Portrait's last write, put back.
         case restored
         case deleted
+        /// A photo to wait for approval (sync), and what became of it.
+        case queued
+        case approved
+        case rejected
+        /// A waiting photo its source no longer shows.
+        case withdrawn
+        /// A photo made the approved one, or taken as shown where it was made.
+        case published
     }
 
     public var id: Int64

@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import PortraitCore
+import PortraitStore
+
+/// The store of a command that reads or decides, never syncs: it must exist already.
+func existingStore(_ config: PortraitConfig) throws -> Store {
+    guard FileManager.default.fileExists(atPath: config.storePath.path) else {
+        throw UsageError(description: "no store at \(config.storePath.path) yet: run `portrait sync` first")
+    }
+    return try Store(path: config.storePath.path)
+}
+
+/// The one person a command-line name (mail, UPN, employee id, logon name) means.
+func person(named key: String, in store: Store) async throws -> Int64 {
+    let found = try await store.findPeople(key)
+    guard let id = found.first else { throw UsageError(description: "nobody in the store has the mail, UPN, employee id or logon name \(key); check the spelling, or run sync first") }
+    guard found.count == 1 else { throw UsageError(description: "\(found.count) people have \(key); name one by another key (employee id, UPN)") }
+    return id
+}
+
+func label(_ keys: MatchKeys?, id: Int64) -> String { keys?.label ?? "person \(id)" }
+
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "List the photos waiting for approval, with where to see each beside the approved one."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        do {
+            let config = try common.loadConfig()
+            let store = try existingStore(config)
+            var items: [QueueJSON.Item] = []
+            for photo in try await store.waitingPhotos() {
+                let approved = try await store.personPhotos(of: photo.personId).first { $0.status == .approved }
+                items.append(QueueJSON.Item(
+                    person: label(try await store.personKeys(photo.personId), id: photo.personId), source: photo.source,
+                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: store.photos.file(photo.sha256)?.path ?? photo.sha256,
+                    approvedPhoto: approved.flatMap { store.photos.file($0.sha256)?.path }))
+            }
+            if common.json {
+                Terminal.json(QueueJSON(waiting: items))
+                return
+            }
+            guard !items.isEmpty else {
+                Terminal.out("Nothing waits for approval.")
+                return
+            }
+            Terminal.out("\(items.count) photo\(items.count == 1 ? "" : "s") waiting for approval (approve or reject by mail, UPN or employee id):")
+            for item in items {
+                Terminal.out("")
+                Terminal.out("  \(item.person) — from \(item.source), first seen \(LogCommand.time(item.firstSeen)): \(item.reason)")
+                Terminal.out("    waiting:  \(item.photo)")
+                Terminal.out("    approved: \(item.approvedPhoto ?? "none yet")")
+            }
+            Terminal.out("")
+            Terminal.out("portrait approve PERSON…  |  portrait reject PERSON… --reason TEXT")
+        } catch {
+            throw fail("queue", error, json: common.json)
+        }
+    }
+}
+
+/// The `--json` object of `portrait queue`.
+struct QueueJSON: Encodable {
+    struct Item: Encodable {
+        var person, source: String
+        var firstSeen: Date
+        var reason, photo: String
+        var approvedPhoto: String?
+
+        enum CodingKeys: String, CodingKey {
+            case person, source, reason, photo
+            case firstSeen = "first_seen"
+            case approvedPhoto = "approved_photo"
+        }
+    }
+
+    var command = "queue"
+    var waiting: [Item]
+}
+
+/// What `approve` and `reject` share: each named person's waiting photo, decided and audited.
+struct Decision {
+    enum Verdict: String { case approved, rejected }
+
+    let verdict: Verdict
+    let people: [String]
+    let reason: String?
+    let by: String
+    let common: CommonOptions
+
+    func run() async throws {
+        let command = verdict == .approved ? "approve" : "reject"
+        var decided: [DecisionJSON.Item] = []
+        var errors: [ReportedProblemJSON] = []
+        do {
+            let config = try common.loadConfig()
+            let store = try existingStore(config)
+            for name in people {
+                do {
+                    let id = try await person(named: name, in: store)
+                    let who = label(try await store.personKeys(id), id: id)
+                    guard let waiting = try await store.personPhotos(of: id).first(where: { $0.status == .waiting }) else {
+                        errors.append(.init(person: name, message: "\(who) has no photo waiting for approval (portrait queue lists them)"))
+                        continue
+                    }
+                    let event = PhotoEvent(personId: id, system: waiting.source,
+                                           accountId: try await store.linkedAccount(person: id, system: waiting.source) ?? "",
+                                           personLabel: who, runId: nil, detail: ["by \(by)", reason].compactMap { $0 }.joined(separator: ": "))
+                    if verdict == .approved {
+                        try await store.approve(waiting.sha256, source: waiting.source, firstSeen: waiting.firstSeen, by: by,
+                                                reason: reason ?? "approved by \(by)", event: event, action: .approved)
+                    } else {
+                        try await store.closeWaiting(waiting.sha256, as: .rejected, by: by, reason: reason, event: event)
+                    }
+                    decided.append(.init(person: who, source: waiting.source, photo: waiting.sha256))
+                } catch let error as UsageError {
+                    errors.append(.init(person: name, message: error.description))
+                }
+            }
+        } catch {
+            throw fail(command, error, json: common.json)
+        }
+        if common.json {
+            Terminal.json(DecisionJSON(command: command, decided: decided, errors: errors, exitCode: errors.isEmpty ? 0 : ExitStatus.someFailed.rawValue))
+        } else {
+            for item in decided {
+                Terminal.out("\(item.person): \(verdict.rawValue) the photo from \(item.source)")
+            }
+            for error in errors { Terminal.err("error: \(error.person): \(error.message)") }
+            if !decided.isEmpty {
+                Terminal.out(verdict == .approved
+                    ? "The next sync publishes \(decided.count == 1 ? "it" : "them") to every target."
+                    : "The next sync puts the approved photo back where \(decided.count == 1 ? "it was" : "they were") made.")
+            }
+        }
+        if !errors.isEmpty { throw CommandExit(status: .someFailed) }
+    }
+
+    /// Who decides when `--by` is not given: the signed-in OS user.
+    static var osUser: String {
+        ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+    }
+}
+
+struct ReportedProblemJSON: Encodable {
+    var person, message: String
+}
+
+/// The `--json` object of `portrait approve` and `portrait reject`.
+struct DecisionJSON: Encodable {
+    struct Item: Encodable {
+        var person, source, photo: String
+    }
+
+    var command: String
+    var decided: [Item]
+    var errors: [ReportedProblemJSON]
+    var exitCode: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case command, decided, errors
+        case exitCode = "exit_code"
+    }
+}
+
+struct ApproveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve each named person's waiting photo; the next sync publishes it."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "People, by mail, UPN, employee id or logon name.")
+    var people: [String]
+
+    @Option(name: .long, help: "Why, for the audit log.")
+    var reason: String?
+
+    @Option(name: .long, help: "Who decides, for the audit log (default: the OS user).")
+    var by: String?
+
+    func validate() throws {
+        guard !people.isEmpty else { throw ValidationError("name at least one person") }
+    }
+
+    func run() async throws {
+        try await Decision(verdict: .approved, people: people, reason: reason, by: by ?? Decision.osUser, common: common).run()
+    }
+}
+
+struct RejectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject",
+        abstract: "Reject each named person's waiting photo; the next sync puts the approved one back where it was made."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "People, by mail, UPN, employee id or logon name.")
+    var people: [String]
+
+    @Option(name: .long, help: "Why (required: it is recorded and shown in history).")
+    var reason: String
+
+    @Option(name: .long, help: "Who decides, for the audit log (default: the OS user).")
+    var by: String?
+
+    func validate() throws {
+        guard !people.isEmpty else { throw ValidationError("name at least one person") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason must say why") }
+    }
+
+    func run() async throws {
+        try await Decision(verdict: .rejected, people: people, reason: reason, by: by ?? Decision.osUser, common: common).run()
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import PortraitCore
+import PortraitImaging
+import PortraitStore
+
+/// One person's sync: gather what every system shows, decide, act.
+struct SyncJob: Sendable {
+    let store: Store
+    let imaging: Imaging
+    let policy: SyncPolicy
+    let runId: Int64?
+    let dryRun: Bool
+    let writer: TargetWriter
+    let sources: [String: SourceState]
+    let targets: [String: TargetIndex]
+    let unreachableSources: Set<String>
+    /// Every person's photos as the run began.
+    let photos: [Int64: [PersonPhoto]]
+
+    func run(_ person: PeopleJoin.Person, id: Int64) async -> SyncPersonResult {
+        let label = person.keys.label ?? person.accounts.values.first?.label ?? "person \(id)"
+        var result = SyncPersonResult(result: PersonResult(person: label))
+        let photos = photos[id] ?? []
+        let approved = photos.first { $0.status == .approved }
+        var situation = PersonSituation(approved: approved?.sha256, approvedSource: approved?.source)
+        for photo in photos {
+            switch photo.status {
+            case .approved, .superseded: situation.verdicts[photo.sha256] = .approved
+            case .waiting: situation.verdicts[photo.sha256] = .waiting
+            case .rejected: situation.verdicts[photo.sha256] = .rejected
+            case .withdrawn: break
+            }
+        }
+
+        // Targets first: a source that is also a target showing Portrait's write is an echo.
+        var items: [String: TargetItem] = [:]
+        for name in policy.targets {
+            // Where writing creates the person (a folder), they need no account yet.
+            guard let index = targets[name],
+                  let account = person.accounts[name] ?? index.target.newAccount(for: person.keys) else { continue }
+            if let reason = index.outage.current {
+                situation.targets[name] = .unknown
+                result.result.outcomes.append(writer.unreachable(label, name, reason))
+                continue
+            }
+            do {
+                let item = try await writer.item(account, in: index, person: person.keys, personId: id)
+                items[name] = item
+                situation.targets[name] = Self.shows(item)
+            } catch {
+                situation.targets[name] = .unknown
+                result.result.outcomes.append(writer.failure(label, index, error))
+            }
+        }
+        // A source that could not be reached may hold the winning photo.
+        for name in unreachableSources { situation.sources[name] = .unknown }
+        var versions: [String: String] = [:]
+        for name in policy.sources {
+            guard let source = sources[name], let account = person.accounts[name] else { continue }
+            do {
+                let (shows, version) = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
+                situation.sources[name] = shows
+                versions[name] = version
+                // A target showing its own new photo is not someone else's change there.
+                if case .photo = shows, situation.targets[name] == .nothing(wasOurs: false) { situation.targets[name] = .other }
+            } catch {
+                situation.sources[name] = .unknown
+                result.errors.append(ReportedProblem(person: label, system: name, message: "\(error)"))
+            }
+        }
+
+        let plan = policy.decide(situation)
+        result.changes = plan.changes.map { .init(person: label, action: $0.action, from: $0.from, to: $0.to, reason: $0.reason) }
+        for (name, shows) in situation.targets where !plan.writes.contains(name) && !plan.deletes.contains(name) {
+            if case .ours = shows { result.result.outcomes.append(ItemOutcome(person: label, system: name, action: .unchanged)) }
+        }
+        guard !dryRun else {
+            result.queued = plan.queue != nil && !photos.contains { $0.sha256 == plan.queue?.photo && $0.status == .waiting }
+            result.result.outcomes += plan.writes.map { ItemOutcome(person: label, system: $0, action: .uploaded) }
+            result.result.outcomes += plan.deletes.map { ItemOutcome(person: label, system: $0, action: .deleted) }
+            return result
+        }
+        do {
+            try await record(plan, situation: situation, photos: photos, person: person, id: id, label: label, result: &result)
+        } catch {
+            result.errors.append(ReportedProblem(person: label, system: "", message: "\(error)"))
+            return result
+        }
+        let shown = plan.approve?.photo ?? approved?.sha256
+        if !plan.writes.isEmpty, let shown {
+            await write(shown, to: plan, items: items, person: person, id: id, label: label, result: &result)
+        }
+        for name in plan.adopt {
+            guard let item = items[name] else { continue }
+            await adopt(shown ?? "", in: item, person: person, id: id, label: label, result: &result)
+        }
+        if !plan.deletes.isEmpty {
+            await delete(plan, items: items, person: person, id: id, label: label, result: &result)
+        }
+        return result
+    }
+
+    // MARK: - Gathering
+
+    /// How a target's standing reads to the decision.
+    private static func shows(_ item: TargetItem) -> PersonSituation.TargetShows {
+        switch item.standing {
+        case .new(let existing): existing ? .other : .nothing(wasOurs: false)
+        case .ours: .ours(photo: item.written?.sourceVersion ?? "", current: item.lastWriteStands)
+        case .changed: .other
+        case .deleted: .nothing(wasOurs: true)
+        }
+    }
+
+    /// What a source shows for the person, reading the photo only when its version is new.
+    private func view(_ account: Account, in source: SourceState, item: TargetItem?, approved: PersonPhoto?,
+                      photos: [PersonPhoto], person: Int64) async throws -> (PersonSituation.SourceShows, String?) {
+        let system = source.system
+        // Portrait's write there is an echo, unless the approved photo was made there.
+        if let item, item.written != nil, case .ours = item.standing, approved?.source != system.name { return (.echo, nil) }
+        let version: String?
+        switch account.photo {
+        case .absent: return (.nothing, nil)
+        case .present(let known): version = known
+        case .unknown:
+            if let reader = system as? any PhotoVersionReading {
+                guard let asked = try await reader.photoVersion(of: account) else { return (.nothing, nil) }
+                version = asked
+            } else {
+                version = nil
+            }
+        }
+        let sha: String
+        var firstSeen = Date()
+        if let version, let seen = source.seen[account.id], seen.version == version {
+            guard let photo = seen.photo else { return (.nothing, version) }
+            sha = photo
+            firstSeen = seen.seenAt
+        } else {
+            guard let photo = try await imaging.photoSlots.withPermit({ () async throws -> Master? in
+                guard let photo = try await system.readPhoto(of: account) else { return nil }
+                return try await imaging.master(of: photo)
+            }) else {
+                if let version {
+                    try await store.recordSeen(system: system.name, location: system.location, accountId: account.id, version: version, photo: nil)
+                }
+                return (.nothing, version)
+            }
+            sha = try await identify(photo, among: photos)
+            if let version {
+                try await store.recordSeen(system: system.name, location: system.location, accountId: account.id, version: version, photo: sha)
+            }
+            if let seen = source.seen[account.id], seen.photo == sha { firstSeen = seen.seenAt }
+        }
+        if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
+        guard let stored = try await store.photo(sha) else {
+            throw SystemError(.failed, "the store has no record of photo \(sha.prefix(12))…; run sync again")
+        }
+        return (.photo(.init(photo: sha, firstSeen: firstSeen, width: stored.width, height: stored.height)), version)
+    }
+
+    /// The person's known photo this master is a copy of (a service resized, re-encoded or
+    /// square-cropped it), or the master kept as a new photo.
+    private func identify(_ master: Master, among photos: [PersonPhoto]) async throws -> String {
+        let sha = PhotoLibrary.sha256(master.jpeg)
+        if photos.contains(where: { $0.sha256 == sha }) { return sha }
+        // The approved photo first, then the others, newest first.
+        let known = photos.sorted { ($0.status == .approved ? 1 : 0, $0.firstSeen) > ($1.status == .approved ? 1 : 0, $1.firstSeen) }
+        for photo in known {
+            guard let stored = try await store.photo(photo.sha256), let fingerprint = Fingerprint(text: stored.fingerprint) else { continue }
+            if master.fingerprint.isCopy(of: fingerprint) { return photo.sha256 }
+        }
+        return try await store.savePhoto(master.jpeg, width: master.width, height: master.height,
+                                         fingerprint: master.fingerprint.description).sha256
+    }
+
+    // MARK: - Acting
+
+    /// The plan's queue and approval, and a waiting photo its source no longer shows.
+    private func record(_ plan: SyncPlan, situation: PersonSituation, photos: [PersonPhoto], person: PeopleJoin.Person,
+                        id: Int64, label: String, result: inout SyncPersonResult) async throws {
+        func event(_ system: String, _ detail: String?) -> PhotoEvent {
+            PhotoEvent(personId: id, system: system, accountId: person.accounts[system]?.id ?? "", personLabel: label, runId: runId, detail: detail)
+        }
+        let waiting = photos.first { $0.status == .waiting }
+        if let queue = plan.queue, waiting?.sha256 != queue.photo {
+            let firstSeen: Date = if case .photo(let candidate)? = situation.sources[queue.source] { candidate.firstSeen } else { Date() }
+            try await store.queue(queue.photo, source: queue.source, firstSeen: firstSeen, reason: queue.reason, event: event(queue.source, queue.reason))
+            result.queued = true
+        }
+        if let waiting, waiting.sha256 != plan.queue?.photo, waiting.sha256 != plan.approve?.photo,
+           !situation.sources.values.contains(where: { if case .photo(let c) = $0 { c.photo == waiting.sha256 } else { false } }),
+           !situation.sources.values.contains(.unknown) {
+            try await store.closeWaiting(waiting.sha256, as: .withdrawn, by: nil, reason: nil,
+                                         event: event(waiting.source, "no longer shown in \(waiting.source)"))
+        }
+        if let approve = plan.approve {
+            let firstSeen: Date = if case .photo(let candidate)? = situation.sources[approve.source] { candidate.firstSeen } else { Date() }
+            let approvedBefore = situation.verdicts[approve.photo] == .approved
+            let reason = approvedBefore ? "approved before" : policy.approval.contains(approve.source) ? "approved" : "policy: from \(approve.source)"
+            try await store.approve(approve.photo, source: approve.source, firstSeen: firstSeen,
+                                    by: waiting?.sha256 == approve.photo ? (waiting?.decidedBy ?? "sync") : "sync",
+                                    reason: reason, event: event(approve.source, reason), action: .published)
+        }
+    }
+
+    /// Renders the photo once for every target to write and writes them all at once.
+    private func write(_ sha: String, to plan: SyncPlan, items: [String: TargetItem], person: PeopleJoin.Person, id: Int64,
+                       label: String, result: inout SyncPersonResult) async {
+        let writing = plan.writes.compactMap { items[$0] }
+        var seen: Set<RenditionProfile> = []
+        let profiles = writing.flatMap(\.index.target.capabilities.renditions).filter { seen.insert($0).inserted }
+        let rendered: RenderedPhoto
+        do {
+            let master = try store.photos.get(sha)
+            rendered = try await imaging.photoSlots.withPermit {
+                try await imaging.render(Photo(bytes: master, version: sha, origin: "the approved photo of \(label)"), profiles: profiles)
+            }
+        } catch {
+            result.result.outcomes += writing.map { ItemOutcome(person: label, system: $0.name, action: .failed, message: "\(error)") }
+            return
+        }
+        let origin = WriteOrigin(person: label, keys: person.keys, personId: id, version: sha)
+        let reasons = Dictionary(plan.changes.flatMap { change in change.to.map { ($0, "\(change.action.rawValue): \(change.reason)") } },
+                                 uniquingKeysWith: { first, _ in first })
+        let outcomes = await withTaskGroup(of: ItemOutcome.self) { group in
+            for item in writing {
+                group.addTask { await writer.write(rendered, item, origin: origin, detail: reasons[item.name]) }
+            }
+            return await group.reduce(into: [ItemOutcome]()) { $0.append($1) }
+        }
+        for outcome in outcomes {
+            result.result.outcomes.append(outcome)
+            // A source that is also a target: its new version is Portrait's write, not a change.
+            if outcome.action == .uploaded, let version = outcome.version, let source = sources[outcome.system],
+               let account = person.accounts[outcome.system] {
+                try? await store.recordSeen(system: outcome.system, location: source.system.location, accountId: account.id,
+                                            version: version, photo: sha)
+            }
+        }
+    }
+
+    /// Records that a target already shows the newly approved photo, where it was made: nothing written.
+    private func adopt(_ sha: String, in item: TargetItem, person: PeopleJoin.Person, id: Int64, label: String,
+                       result: inout SyncPersonResult) async {
+        do {
+            guard let stored = try await store.photo(sha) else { return }
+            let version = try await writer.remoteVersion(of: item.account, in: item.index.target)
+            try await store.recordWrite(PhotoWrite(
+                system: item.name, location: item.index.target.location, account: item.account, person: person.keys, personId: id,
+                state: WrittenState(renditionSHA256: "as-made:\(sha)", fingerprint: stored.fingerprint, profile: item.index.profileText,
+                                    sourceVersion: sha, remoteVersion: version, writtenAt: Date()),
+                audit: .init(runId: runId, action: .published, hashBefore: nil, hashAfter: sha,
+                             detail: "the approved photo is the one made in \(item.name): nothing written")))
+            result.result.outcomes.append(ItemOutcome(person: label, system: item.name, action: .unchanged))
+        } catch {
+            result.result.outcomes.append(writer.failure(label, item.index, error))
+        }
+    }
+
+    /// Removes the photo from the plan's targets, then withdraws the approved photo.
+    private func delete(_ plan: SyncPlan, items: [String: TargetItem], person: PeopleJoin.Person, id: Int64,
+                        label: String, result: inout SyncPersonResult) async {
+        let reason = plan.changes.first { $0.action == .delete }?.reason
+        var failed = false
+        for name in plan.deletes {
+            guard let item = items[name] else { continue }
+            do {
+                try await item.index.target.deletePhoto(of: item.account)
+                try await store.recordDeletion(system: name, location: item.index.target.location, accountId: item.account.id,
+                                               event: PhotoEvent(personId: id, system: name, accountId: item.account.id, personLabel: label,
+                                                                 runId: runId, detail: reason),
+                                               before: item.written?.renditionSHA256)
+                result.result.outcomes.append(ItemOutcome(person: label, system: name, action: .deleted, message: reason))
+            } catch {
+                failed = true
+                result.result.outcomes.append(writer.failure(label, item.index, error))
+            }
+        }
+        guard !failed else { return }
+        let origin = plan.changes.first { $0.action == .delete }?.from ?? ""
+        try? await store.withdrawApproved(event: PhotoEvent(personId: id, system: origin, accountId: person.accounts[origin]?.id ?? "",
+                                                            personLabel: label, runId: runId, detail: reason))
+    }
+}

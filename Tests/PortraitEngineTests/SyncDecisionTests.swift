@@ -1,0 +1,136 @@
+import Foundation
+import PortraitEngine
+import Testing
+
+/// The sync decision as a table: situation and policy in, plan out.
+@Suite struct SyncDecisionTests {
+    typealias S = PersonSituation
+    static let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static func photo(_ id: String, at seconds: TimeInterval = 0, side: Int = 800) -> S.SourceShows {
+        .photo(.init(photo: id, firstSeen: t0.addingTimeInterval(seconds), width: side, height: side))
+    }
+
+    /// HR's photographer and Entra's self-service, published to Entra, AD and Google.
+    static let school = SyncPolicy(sources: ["hr", "entra"], targets: ["entra", "ad", "gws"])
+    static let engineer = SyncPolicy(sources: ["entra", "hr"], targets: ["entra", "ad", "gws"], approval: ["entra"])
+
+    @Test func aFirstPhotoIsPublishedEverywhere() {
+        let plan = Self.school.decide(S(sources: ["hr": Self.photo("A"), "entra": .nothing],
+                                        targets: ["entra": .nothing(wasOurs: false), "ad": .nothing(wasOurs: false), "gws": .other]))
+        #expect(plan.approve?.photo == "A" && plan.approve?.source == "hr")
+        #expect(plan.writes == ["entra", "ad", "gws"])
+        #expect(plan.changes.map(\.action) == [.publish, .repair])
+        #expect(plan.changes.first?.to == ["entra", "ad"])
+    }
+
+    @Test func nothingChangedDoesNothing() {
+        let plan = Self.school.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": Self.photo("A"), "entra": .echo],
+                                        targets: ["entra": .ours(photo: "A", current: true), "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.isEmpty && plan.changes.isEmpty)
+    }
+
+    @Test func rankedHRWinsOverASelfSetPhotoWhichIsRepaired() {
+        let plan = Self.school.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": Self.photo("A"), "entra": Self.photo("B", at: 60)],
+                                        targets: ["entra": .other, "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.approve == nil && plan.queue == nil)
+        #expect(plan.writes == ["entra"])
+        #expect(plan.changes == [.init(action: .repair, from: "hr", to: ["entra"], reason: "changed in entra by someone else")])
+    }
+
+    @Test func latestLetsANewerSelfSetPhotoWin() {
+        var policy = Self.school
+        policy.precedence = .latest
+        let plan = policy.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": Self.photo("A"), "entra": Self.photo("B", at: 60)],
+                                   targets: ["entra": .other, "ad": .ours(photo: "A", current: true), "gws": .ours(photo: "A", current: true)]))
+        #expect(plan.approve?.photo == "B" && plan.approve?.source == "entra")
+        #expect(plan.adopt == ["entra"], "the photo is already where it was made")
+        #expect(plan.writes == ["ad", "gws"])
+    }
+
+    @Test func latestBreaksTiesByRank() {
+        var policy = Self.school
+        policy.precedence = .latest
+        let plan = policy.decide(S(sources: ["hr": Self.photo("A"), "entra": Self.photo("B")], targets: ["ad": .nothing(wasOurs: false)]))
+        #expect(plan.approve?.photo == "A")
+    }
+
+    @Test func aChangeFromAnApprovalSourceWaitsAndIsHeld() {
+        let plan = Self.engineer.decide(S(approved: "A", approvedSource: "hr", sources: ["entra": Self.photo("B", at: 60), "hr": Self.photo("A")],
+                                          targets: ["entra": .other, "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.queue?.photo == "B" && plan.queue?.source == "entra")
+        #expect(plan.approve == nil)
+        #expect(plan.writes.isEmpty, "hold: the change stays where it was made, published nowhere")
+        #expect(plan.changes.map(\.action) == [.queue])
+    }
+
+    @Test func revertPutsTheApprovedPhotoBackWhereTheChangeWasMade() {
+        var policy = Self.engineer
+        policy.unapproved = .revert
+        let plan = policy.decide(S(approved: "A", approvedSource: "hr", sources: ["entra": Self.photo("B", at: 60), "hr": Self.photo("A")],
+                                   targets: ["entra": .other, "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.queue?.photo == "B")
+        #expect(plan.writes == ["entra"])
+        #expect(plan.changes.last?.action == .revert)
+    }
+
+    @Test func anApprovedPhotoIsPublishedAndARejectedOneReverted() {
+        let situation = S(approved: "A", approvedSource: "hr", sources: ["entra": Self.photo("B", at: 60), "hr": Self.photo("A")],
+                          targets: ["entra": .other, "ad": .ours(photo: "A", current: true)])
+        var approved = situation
+        approved.verdicts = ["B": .approved]
+        let publish = Self.engineer.decide(approved)
+        #expect(publish.approve?.photo == "B" && publish.adopt == ["entra"] && publish.writes == ["ad"])
+
+        var rejected = situation
+        rejected.verdicts = ["B": .rejected]
+        let revert = Self.engineer.decide(rejected)
+        #expect(revert.approve == nil && revert.queue == nil)
+        #expect(revert.writes == ["entra"])
+        #expect(revert.changes == [.init(action: .revert, from: "hr", to: ["entra"], reason: "the photo in entra was rejected")])
+    }
+
+    @Test func aTooSmallPhotoWaitsWithItsSize() {
+        let plan = Self.school.decide(S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)]))
+        #expect(plan.queue?.reason == "too small (96×96, under min_side 256)")
+        #expect(plan.writes.isEmpty)
+        var approved = S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)])
+        approved.verdicts = ["A": .approved]
+        #expect(Self.school.decide(approved).writes == ["ad"], "approved by a person, it is published as it is")
+    }
+
+    @Test func anEchoIsNotAChange() {
+        let plan = Self.engineer.decide(S(approved: "A", approvedSource: "hr", sources: ["entra": .echo, "hr": Self.photo("A")],
+                                          targets: ["entra": .ours(photo: "A", current: true), "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.isEmpty)
+    }
+
+    @Test func aDeletedTargetPhotoIsRestoredAndOtherRenditionsRewritten() {
+        let plan = Self.school.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": Self.photo("A")],
+                                        targets: ["ad": .nothing(wasOurs: true), "gws": .ours(photo: "A", current: false)]))
+        #expect(plan.writes == ["ad", "gws"])
+        #expect(Set(plan.changes.map(\.action)) == [.repair, .publish])
+    }
+
+    @Test func removedAtItsSourceKeepOrPropagate() {
+        let situation = S(approved: "A", approvedSource: "hr", sources: ["hr": .nothing, "entra": .echo],
+                          targets: ["entra": .ours(photo: "A", current: true), "ad": .ours(photo: "A", current: true), "gws": .other])
+        #expect(Self.school.decide(situation).writes == ["gws"], "keep: the approved photo stays, and is put back where changed")
+        var propagate = Self.school
+        propagate.delete = .propagate
+        let plan = propagate.decide(situation)
+        #expect(plan.deletes == ["entra", "ad"], "only Portrait's own photos are removed")
+        #expect(plan.changes.first?.action == .delete)
+    }
+
+    @Test func anUnreadableSourceDecidesNothing() {
+        let plan = Self.school.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": .unknown, "entra": Self.photo("B")],
+                                        targets: ["entra": .other]))
+        #expect(plan.isEmpty)
+    }
+
+    @Test func aTargetThatCannotBeToldIsLeftAlone() {
+        let plan = Self.school.decide(S(sources: ["hr": Self.photo("A")], targets: ["ad": .unknown, "gws": .nothing(wasOurs: false)]))
+        #expect(plan.writes == ["gws"])
+    }
+}
