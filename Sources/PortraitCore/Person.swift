@@ -48,6 +48,11 @@ public struct MatchKeys: Sendable, Hashable, Codable {
         }
     }
 
+    /// Every key, lowercased: what a person may be named by on the command line (`--only`, `--person`).
+    public var names: Set<String> {
+        Set([mail, userPrincipalName, employeeId?.lowercased(), accountName].compactMap { $0 })
+    }
+
     /// The most readable key, for reports: mail, then UPN, then employee id, then logon name.
     public var label: String? { mail ?? userPrincipalName ?? employeeId ?? accountName }
 

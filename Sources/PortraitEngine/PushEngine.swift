@@ -34,7 +34,7 @@ public struct PushEngine: Sendable {
 
         /// The `--only` values that name this person.
         func matches(_ keys: MatchKeys, id: String) -> Set<String> {
-            only.intersection([keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), keys.accountName, id.lowercased()].compactMap { $0 })
+            only.intersection(keys.names.union([id.lowercased()]))
         }
     }
 

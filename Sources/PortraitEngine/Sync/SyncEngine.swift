@@ -24,7 +24,7 @@ public struct SyncEngine: Sendable {
         }
 
         func includes(_ keys: MatchKeys) -> Bool {
-            people.isEmpty || !people.isDisjoint(with: [keys.mail, keys.userPrincipalName, keys.employeeId?.lowercased(), keys.accountName].compactMap { $0 })
+            people.isEmpty || !people.isDisjoint(with: keys.names)
         }
     }
 

@@ -198,9 +198,8 @@ struct SyncJob: Sendable {
             let firstSeen: Date = if case .photo(let candidate)? = situation.sources[approve.source] { candidate.firstSeen } else { Date() }
             let approvedBefore = situation.verdicts[approve.photo] == .approved
             let reason = approvedBefore ? "approved before" : policy.approval.contains(approve.source) ? "approved" : "policy: from \(approve.source)"
-            try await store.approve(approve.photo, source: approve.source, firstSeen: firstSeen,
-                                    by: waiting?.sha256 == approve.photo ? (waiting?.decidedBy ?? "sync") : "sync",
-                                    reason: reason, event: event(approve.source, reason), action: .published)
+            // A person's approval is recorded by `approve` itself; here the policy approves.
+            try await store.approve(approve.photo, source: approve.source, firstSeen: firstSeen, by: "sync", reason: reason, event: event(approve.source, reason), action: .published)
         }
     }
 
