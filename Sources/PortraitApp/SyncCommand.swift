@@ -62,7 +62,7 @@ extension PortraitConfig {
     func requireSyncPolicy() throws -> SyncPolicy {
         guard let syncPolicy else {
             throw ConfigError(file: file.path, line: nil, key: "sync",
-                              message: "no [sync] table: add one naming `sources` and `targets` (README: \"Keeping photos in sync\")")
+                              message: "no [sync] table: add one naming `sources` and `targets` (README, \"portrait sync\")")
         }
         return syncPolicy
     }

@@ -90,6 +90,12 @@ import Testing
         #expect(revert.changes == [.init(action: .revert, from: "hr", to: ["entra"], reason: "the photo in entra was rejected")])
     }
 
+    @Test func aPhotoApprovedWhereItWasMadeIsRecordedThereNotWritten() {
+        let plan = Self.engineer.decide(S(approved: "B", approvedSource: "entra", sources: ["entra": Self.photo("B"), "hr": Self.photo("A")],
+                                          targets: ["entra": .other, "ad": .ours(photo: "A", current: true)], verdicts: ["B": .approved]))
+        #expect(plan.approve == nil && plan.adopt == ["entra"] && plan.writes == ["ad"])
+    }
+
     @Test func aTooSmallPhotoWaitsWithItsSize() {
         let plan = Self.school.decide(S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)]))
         #expect(plan.queue?.reason == "too small (96×96, under min_side 256)")

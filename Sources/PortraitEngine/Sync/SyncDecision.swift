@@ -105,7 +105,7 @@ public struct SyncPlan: Sendable, Equatable {
     public var queue: (photo: String, source: String, reason: String)?
     /// Targets to be written the approved photo (after `approve`, the new one).
     public var writes: [String] = []
-    /// Targets that already show the newly approved photo (where it was made): recorded, not written.
+    /// Targets that already show the approved photo because it was made there: recorded, not written.
     public var adopt: [String] = []
     /// Targets to remove the photo from; the approved photo is withdrawn.
     public var deletes: [String] = []
@@ -192,8 +192,9 @@ extension SyncPolicy {
                 steps.append(wasOurs ? (.repair, "deleted in \(name)", name) : (.publish, publishReason, name))
             case .other:
                 if let ownPhoto, ownPhoto == shown {
-                    // The photo there is the one to publish: it stays as it is.
-                    if plan.approve != nil { plan.adopt.append(name) }
+                    // The photo there is the one to publish (made there): it stays as it is, and
+                    // is recorded as shown so later runs need not compare it again.
+                    plan.adopt.append(name)
                 } else if let waiting, waiting.source == name, ownPhoto == waiting.photo {
                     if unapproved == .revert, situation.approved != nil {
                         steps.append((.revert, "unapproved change in \(name) (unapproved = \"revert\")", name))
