@@ -96,6 +96,19 @@ import Testing
         #expect(plan.approve == nil && plan.adopt == ["entra"] && plan.writes == ["ad"])
     }
 
+    /// Approved after `revert` put the old photo back where it was made: the source still stands
+    /// for the approved photo (the job reads Portrait's write there as it), so the older photo
+    /// another source shows, approved once, does not win it back.
+    @Test func aPhotoApprovedAfterItsRevertIsPublishedEverywhere() {
+        let plan = Self.engineer.decide(S(approved: "B", approvedSource: "entra",
+                                          sources: ["entra": Self.photo("B", at: 60), "hr": Self.photo("A")],
+                                          targets: ["entra": .ours(photo: "A", current: true), "ad": .ours(photo: "A", current: true)],
+                                          verdicts: ["A": .approved, "B": .approved]))
+        #expect(plan.approve == nil && plan.queue == nil)
+        #expect(plan.writes == ["entra", "ad"])
+        #expect(plan.changes.map(\.action) == [.publish])
+    }
+
     @Test func aTooSmallPhotoWaitsWithItsSize() {
         let plan = Self.school.decide(S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)]))
         #expect(plan.queue?.reason == "too small (96×96, under min_side 256)")

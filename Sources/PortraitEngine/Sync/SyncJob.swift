@@ -54,13 +54,11 @@ struct SyncJob: Sendable {
         }
         // A source that could not be reached may hold the winning photo.
         for name in unreachableSources { situation.sources[name] = .unknown }
-        var versions: [String: String] = [:]
         for name in policy.sources {
             guard let source = sources[name], let account = person.accounts[name] else { continue }
             do {
-                let (shows, version) = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
+                let shows = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
                 situation.sources[name] = shows
-                versions[name] = version
                 // A target showing its own new photo is not someone else's change there.
                 if case .photo = shows, situation.targets[name] == .nothing(wasOurs: false) { situation.targets[name] = .other }
             } catch {
@@ -114,17 +112,22 @@ struct SyncJob: Sendable {
 
     /// What a source shows for the person, reading the photo only when its version is new.
     private func view(_ account: Account, in source: SourceState, item: TargetItem?, approved: PersonPhoto?,
-                      photos: [PersonPhoto], person: Int64) async throws -> (PersonSituation.SourceShows, String?) {
+                      photos: [PersonPhoto], person: Int64) async throws -> PersonSituation.SourceShows {
         let system = source.system
-        // Portrait's write there is an echo, unless the approved photo was made there.
-        if let item, item.written != nil, case .ours = item.standing, approved?.source != system.name { return (.echo, nil) }
+        // Portrait's write there is not a photo of the person's own. Where the approved photo was
+        // made it still stands for that source (a revert or a re-render wrote over it, or it was
+        // adopted as made there); anywhere else the write is an echo.
+        if let item, item.written != nil, case .ours = item.standing {
+            guard let approved, approved.source == system.name else { return .echo }
+            return .photo(try await candidate(approved.sha256, firstSeen: approved.firstSeen))
+        }
         let version: String?
         switch account.photo {
-        case .absent: return (.nothing, nil)
+        case .absent: return .nothing
         case .present(let known): version = known
         case .unknown:
             if let reader = system as? any PhotoVersionReading {
-                guard let asked = try await reader.photoVersion(of: account) else { return (.nothing, nil) }
+                guard let asked = try await reader.photoVersion(of: account) else { return .nothing }
                 version = asked
             } else {
                 version = nil
@@ -133,7 +136,7 @@ struct SyncJob: Sendable {
         let sha: String
         var firstSeen = Date()
         if let version, let seen = source.seen[account.id], seen.version == version {
-            guard let photo = seen.photo else { return (.nothing, version) }
+            guard let photo = seen.photo else { return .nothing }
             sha = photo
             firstSeen = seen.seenAt
         } else {
@@ -144,7 +147,7 @@ struct SyncJob: Sendable {
                 if let version {
                     try await store.recordSeen(system: system.name, location: system.location, accountId: account.id, version: version, photo: nil)
                 }
-                return (.nothing, version)
+                return .nothing
             }
             sha = try await identify(photo, among: photos)
             if let version {
@@ -152,11 +155,15 @@ struct SyncJob: Sendable {
             }
             if let seen = source.seen[account.id], seen.photo == sha { firstSeen = seen.seenAt }
         }
-        if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
+        if sha == approved?.sha256 && approved?.source != system.name { return .echo }
+        return .photo(try await candidate(sha, firstSeen: firstSeen))
+    }
+
+    private func candidate(_ sha: String, firstSeen: Date) async throws -> PersonSituation.Candidate {
         guard let stored = try await store.photo(sha) else {
             throw SystemError(.failed, "the store has no record of photo \(sha.prefix(12))…; run sync again")
         }
-        return (.photo(.init(photo: sha, firstSeen: firstSeen, width: stored.width, height: stored.height)), version)
+        return .init(photo: sha, firstSeen: firstSeen, width: stored.width, height: stored.height)
     }
 
     /// The person's known photo this master is a copy of (a service resized, re-encoded or
@@ -188,9 +195,14 @@ struct SyncJob: Sendable {
             try await store.queue(queue.photo, source: queue.source, firstSeen: firstSeen, reason: queue.reason, event: event(queue.source, queue.reason))
             result.queued = true
         }
-        if let waiting, waiting.sha256 != plan.queue?.photo, waiting.sha256 != plan.approve?.photo,
-           !situation.sources.values.contains(where: { if case .photo(let c) = $0 { c.photo == waiting.sha256 } else { false } }),
-           !situation.sources.values.contains(.unknown) {
+        // A waiting photo is withdrawn once its source shows no photo or another of the person's
+        // own; Portrait's revert written over it there is no reason.
+        let replacedAtSource: Bool = switch waiting.flatMap({ situation.sources[$0.source] }) {
+        case .nothing?, nil: true
+        case .photo(let candidate)?: candidate.photo != waiting?.sha256
+        case .echo?, .unknown?: false
+        }
+        if let waiting, waiting.sha256 != plan.queue?.photo, waiting.sha256 != plan.approve?.photo, replacedAtSource {
             try await store.closeWaiting(waiting.sha256, as: .withdrawn, by: nil, reason: nil,
                                          event: event(waiting.source, "no longer shown in \(waiting.source)"))
         }
