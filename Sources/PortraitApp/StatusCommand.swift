@@ -1,64 +1,60 @@
 import ArgumentParser
 import Foundation
 import PortraitCore
+import PortraitEngine
+import PortraitImaging
 import PortraitStore
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Per system: people, with a photo, showing the approved photo, showing another, without one; the queue; the last run.",
-        discussion: "As of the last sync: status asks no system anything."
+        discussion: "As of the last sync: status asks no system anything. --html writes one page to keep or print: the summary, then the approved photo beside each system's for everyone whose systems disagree."
     )
 
     @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Also write the status as one self-contained HTML page to this file.")
+    var html: String?
 
     func run() async throws {
         do {
             let config = try common.loadConfig()
             let policy = try config.requireSyncPolicy()
             let store = try existingStore(config)
-            let approved = try await store.personPhotos().compactMapValues { $0.first { $0.status == .approved }?.sha256 }
-            let sizes = try await store.photoSizes()
-            var systems: [StatusJSON.System] = []
-            for name in policy.systems {
-                var counts = StatusJSON.System(name: name)
-                for row in try await store.accountPhotos(system: name) {
-                    counts.people += 1
-                    // What a sync saw there, else what Portrait wrote there.
-                    let shown: String?? = row.seen ?? row.written.map { .some($0) }
-                    switch shown {
-                    case .none: counts.unknown += 1
-                    case .some(.none): counts.withoutPhoto += 1
-                    case .some(.some(let sha)):
-                        counts.withPhoto += 1
-                        if sha == approved[row.personId] { counts.showingApproved += 1 } else { counts.showingOther += 1 }
-                        if let size = sizes[sha], min(size.width, size.height) < policy.minSide { counts.tooSmall += 1 }
-                    }
+            let status = try await SyncStatus(store: store, policy: policy)
+            if let html {
+                let page = try await StatusPage(status: status, store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes)).html(at: Date())
+                do {
+                    try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+                } catch {
+                    throw UsageError(description: "cannot write the page to \(html): \(error.localizedDescription); check that its folder exists and is writable")
                 }
-                systems.append(counts)
             }
-            let waiting = try await store.waitingPhotos().count
-            let lastRun = try await store.runs(limit: 20).first { $0.command == "sync" }
-            let people = Set(approved.keys).count
             if common.json {
-                Terminal.json(StatusJSON(peopleWithApprovedPhoto: people, systems: systems, waiting: waiting, lastRun: lastRun.map(LogJSON.Run.init)))
+                Terminal.json(StatusJSON(status, html: html))
                 return
             }
-            Terminal.out("\(ReportText.people(people)) with an approved photo; \(waiting) waiting for approval\(waiting > 0 ? " (portrait queue)" : "").")
+            let waiting = status.waiting.count
+            Terminal.out("\(ReportText.people(status.peopleWithApproved)) with an approved photo; \(waiting) waiting for approval\(waiting > 0 ? " (portrait queue)" : "").")
             Terminal.out("")
-            Terminal.out(ReportText.table([["system", "people", "with photo", "approved", "other", "without", "too small", "not seen"]] + systems.map {
+            Terminal.out(ReportText.table([["system", "people", "with photo", "approved", "other", "without", "too small", "not seen"]] + status.systems.map {
                 [$0.name, "\($0.people)", "\($0.withPhoto)", "\($0.showingApproved)", "\($0.showingOther)", "\($0.withoutPhoto)", "\($0.tooSmall)", "\($0.unknown)"]
             }).joined(separator: "\n"))
             Terminal.out("")
-            Terminal.out(lastRun.map { "Last sync: " + LogCommand.line($0) } ?? "No sync has run yet.")
+            Terminal.out(status.lastRun.map { "Last sync: " + LogCommand.line($0) } ?? "No sync has run yet.")
+            if let html {
+                Terminal.out("Wrote \(html): \(ReportText.people(status.disagreeing.count)) whose systems disagree.")
+            }
         } catch {
             throw fail("status", error, json: common.json)
         }
     }
 }
 
-/// The `--json` object of `portrait status`.
-struct StatusJSON: Encodable {
+/// What the store knows as of the last sync: per system, what people's accounts show; and the
+/// people whose systems disagree with their approved photo.
+struct SyncStatus {
     struct System: Encodable {
         var name: String
         var people = 0, withPhoto = 0, showingApproved = 0, showingOther = 0, withoutPhoto = 0, tooSmall = 0
@@ -75,14 +71,100 @@ struct StatusJSON: Encodable {
         }
     }
 
+    /// What one account showed: a kept photo (by SHA-256), no photo, or nothing known.
+    enum Shown: Equatable {
+        case photo(String)
+        case none
+        case notSeen
+    }
+
+    struct Person {
+        var id: Int64
+        var label: String
+        var approved: String?
+        var waiting: PersonPhoto?
+        /// In the policy's order of systems.
+        var shows: [(system: String, shown: Shown)]
+    }
+
+    var peopleWithApproved: Int
+    var systems: [System]
+    var waiting: [PersonPhoto]
+    var lastRun: RunRecord?
+    var disagreeing: [Person]
+
+    init(store: Store, policy: SyncPolicy) async throws {
+        let photos = try await store.personPhotos()
+        let approved = photos.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
+        let sizes = try await store.photoSizes()
+        var shows: [Int64: [(system: String, shown: Shown)]] = [:]
+        systems = []
+        for name in policy.systems {
+            var counts = System(name: name)
+            for row in try await store.accountPhotos(system: name) {
+                counts.people += 1
+                // What a sync saw there, else what Portrait wrote there.
+                let shown: Shown = switch row.seen ?? row.written.map({ .some($0) }) {
+                case .none: .notSeen
+                case .some(.none): .none
+                case .some(.some(let sha)): .photo(sha)
+                }
+                switch shown {
+                case .notSeen: counts.unknown += 1
+                case .none: counts.withoutPhoto += 1
+                case .photo(let sha):
+                    counts.withPhoto += 1
+                    if sha == approved[row.personId] { counts.showingApproved += 1 } else { counts.showingOther += 1 }
+                    if let size = sizes[sha], min(size.width, size.height) < policy.minSide { counts.tooSmall += 1 }
+                }
+                shows[row.personId, default: []].append((name, shown))
+            }
+            systems.append(counts)
+        }
+        peopleWithApproved = approved.count
+        waiting = try await store.waitingPhotos()
+        lastRun = try await store.runs(limit: 20).first { $0.command == "sync" }
+        var disagreeing: [Person] = []
+        for (id, shown) in shows {
+            let approvedPhoto = approved[id]
+            let waitingPhoto = photos[id]?.first { $0.status == .waiting }
+            let agree = waitingPhoto == nil && shown.allSatisfy { _, shown in
+                switch shown {
+                case .notSeen: true
+                case .none: approvedPhoto == nil
+                case .photo(let sha): sha == approvedPhoto
+                }
+            }
+            guard !agree else { continue }
+            let label = try await store.personKeys(id)?.label ?? "person \(id)"
+            disagreeing.append(Person(id: id, label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
+        }
+        self.disagreeing = disagreeing.sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
+    }
+}
+
+/// The `--json` object of `portrait status`.
+struct StatusJSON: Encodable {
     var command = "status"
     var peopleWithApprovedPhoto: Int
-    var systems: [System]
+    var systems: [SyncStatus.System]
     var waiting: Int
+    var disagreeing: Int
     var lastRun: LogJSON.Run?
+    /// The page `--html` wrote.
+    var html: String?
+
+    init(_ status: SyncStatus, html: String?) {
+        peopleWithApprovedPhoto = status.peopleWithApproved
+        systems = status.systems
+        waiting = status.waiting.count
+        disagreeing = status.disagreeing.count
+        lastRun = status.lastRun.map(LogJSON.Run.init)
+        self.html = html
+    }
 
     enum CodingKeys: String, CodingKey {
-        case command, systems, waiting
+        case command, systems, waiting, disagreeing, html
         case peopleWithApprovedPhoto = "people_with_approved_photo"
         case lastRun = "last_run"
     }

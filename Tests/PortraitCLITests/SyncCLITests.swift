@@ -129,6 +129,35 @@ import Testing
         #expect(changes(try sync(work).json).isEmpty)
     }
 
+    @Test func statusCountsWhatEachSystemShowsAndDrawsThoseWhoDisagree() throws {
+        let work = try Workspace()
+        try setUp(work, sync: "sources = [\"self\", \"hr\"]\ntargets = [\"self\", \"small\"]\napproval = [\"self\"]")
+        #expect(try sync(work).status == 0)
+        try selfSet(work, 0, seed: 60)
+        #expect(try sync(work).json["queued"] as? Int == 1)
+
+        let status = try work.cli.run(["status", "--config", "portrait.toml", "--html", "status.html", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let json = try status.json()
+        #expect(json["people_with_approved_photo"] as? Int == 3 && json["waiting"] as? Int == 1 && json["disagreeing"] as? Int == 1)
+        let systems = try #require(json["systems"] as? [[String: Any]])
+        let own = try #require(systems.first { $0["name"] as? String == "self" })
+        #expect(own["people"] as? Int == 3 && own["showing_approved"] as? Int == 2 && own["showing_other"] as? Int == 1, "\(own)")
+
+        let page = try String(contentsOf: work.path("status.html"), encoding: .utf8)
+        #expect(page.hasPrefix("<!doctype html>"))
+        #expect(page.contains("person0@example.org") && !page.contains("person1@example.org"), "only those who disagree")
+        // The approved photo, the waiting one, what hr, self and small show: all inlined.
+        #expect(page.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1 == 5)
+        #expect(page.contains("waiting, from self: changed in self; self needs approval"))
+        #expect(page.contains("self: another photo") && page.contains("small: the approved photo") && page.contains("hr: the approved photo"))
+        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"), "readable offline")
+
+        let nowhere = try work.cli.run(["status", "--config", "portrait.toml", "--html", "no/such/folder/status.html"])
+        #expect(nowhere.status == 2)
+        #expect(nowhere.stderr.contains("no/such/folder/status.html"), "\(nowhere.stderr)")
+    }
+
     @Test func aReencodedCopyIsNotAChange() throws {
         let work = try Workspace()
         try setUp(work, sync: "sources = [\"hr\", \"self\"]\ntargets = [\"self\", \"small\"]\nprecedence = \"latest\"")
