@@ -1,5 +1,5 @@
 # Portrait — the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: deps build test demo bench bench-graph bench-google bench-ldap clean
+.PHONY: deps build test demo bench bench-graph bench-google bench-ldap bench-sync clean
 
 deps:
 	@scripts/install-deps.sh
@@ -28,6 +28,10 @@ bench-google: deps
 # Needs root: starts a throwaway Samba AD DC on 127.0.0.1 (scripts/samba-dc.sh).
 bench-ldap: deps
 	swift run -c release portrait-bench ldap
+
+# 10,000 people in Entra, Google and a folder; 1% changed in Entra; beside a plain client.
+bench-sync: deps
+	swift run -c release portrait-bench sync
 
 clean:
 	rm -rf .build demo

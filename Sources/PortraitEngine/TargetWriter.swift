@@ -21,6 +21,10 @@ struct TargetItem: Sendable {
     let account: Account
     let written: WrittenState?
     let standing: Standing
+    /// What this run read of the target's photo, so a source that is the same system does not
+    /// ask again: its version, and its bytes when images were compared.
+    var remoteVersion: String?
+    var photo: Photo?
 
     var name: String { index.target.name }
 
@@ -56,7 +60,7 @@ struct TargetWriter: Sendable {
     func item(_ targetAccount: Account, in index: TargetIndex, person: MatchKeys, personId: Int64? = nil) async throws -> TargetItem {
         let target = index.target
         if let unrecorded = index.pending[targetAccount.id],
-           try await isWrittenImage(targetAccount, in: target, fingerprint: unrecorded.fingerprint) {
+           try await writtenImage(targetAccount, in: target, fingerprint: unrecorded.fingerprint).isOurs {
             // A run stopped between the service's answer and its record: the write is done.
             var state = unrecorded
             state.remoteVersion = try await remoteVersion(of: targetAccount, in: target)
@@ -84,6 +88,7 @@ struct TargetWriter: Sendable {
         }
         let remote = try await remoteVersion(of: targetAccount, in: target)
         let standing: Standing
+        var photo: Photo?
         switch (written.remoteVersion, remote) {
         case (_, nil):
             standing = .deleted
@@ -93,7 +98,9 @@ struct TargetWriter: Sendable {
             // A write whose version its reply did not tell, a version that moves with any change
             // to the entry, or a copy of the photo written (a service or someone re-encoded or
             // resized it): ours if it is the image written — images are compared, not bytes.
-            if try await isWrittenImage(targetAccount, in: target, fingerprint: written.fingerprint) {
+            let read = try await writtenImage(targetAccount, in: target, fingerprint: written.fingerprint)
+            photo = read.photo
+            if read.isOurs {
                 standing = .ours
                 if !dryRun {
                     try await store.recordRemoteVersion(system: target.name, location: target.location,
@@ -103,17 +110,18 @@ struct TargetWriter: Sendable {
                 standing = .changed(from: before, to: now)
             }
         }
-        return TargetItem(index: index, account: targetAccount, written: written, standing: standing)
+        return TargetItem(index: index, account: targetAccount, written: written, standing: standing, remoteVersion: remote, photo: photo)
     }
 
-    /// Whether the target's photo is the one Portrait wrote, as the service re-encoded it.
-    private func isWrittenImage(_ account: Account, in target: any PhotoWriting, fingerprint: String?) async throws -> Bool {
+    /// Whether the target's photo is the one Portrait wrote, as the service re-encoded it; and
+    /// the photo read to tell.
+    private func writtenImage(_ account: Account, in target: any PhotoWriting, fingerprint: String?) async throws -> (isOurs: Bool, photo: Photo?) {
         guard let text = fingerprint, let ours = Fingerprint(text: text),
-              let photo = try await target.readPhoto(of: account) else { return false }
+              let photo = try await target.readPhoto(of: account) else { return (false, nil) }
         do {
-            return try await imaging.fingerprint(of: photo).isCopy(of: ours)
+            return (try await imaging.fingerprint(of: photo).isCopy(of: ours), photo)
         } catch is ImageError {
-            return false
+            return (false, photo)
         }
     }
 

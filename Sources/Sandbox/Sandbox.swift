@@ -57,6 +57,13 @@ public final class Sandbox: Sendable {
 
     public func stop() async { await server.stop() }
 
+    /// Changes both services' latency and Google's quota while the sandbox runs: a benchmark sets
+    /// up its starting state quickly, then measures under the conditions it reports.
+    public func setConditions(latency: Duration, googleQuotaPerMinute: Int) async {
+        await graph.service.state.setConditions(latency: latency, googleQuotaPerMinute: googleQuotaPerMinute)
+        await google.service.state.setConditions(latency: latency, googleQuotaPerMinute: googleQuotaPerMinute)
+    }
+
     private struct AllStats: Encodable {
         var graph: SandboxStats
         var google: SandboxStats

@@ -27,6 +27,13 @@ case "ldap":
     } catch {
         LDAPBenchmark.exit(withError: error)
     }
+case "sync":
+    let benchmark = SyncBenchmark.parseOrExit(Array(CommandLine.arguments.dropFirst(2)))
+    do {
+        try await benchmark.measure()
+    } catch {
+        SyncBenchmark.exit(withError: error)
+    }
 default:
     let benchmark = Benchmark.parseOrExit()
     do {

@@ -54,11 +54,14 @@ struct SyncJob: Sendable {
         }
         // A source that could not be reached may hold the winning photo.
         for name in unreachableSources { situation.sources[name] = .unknown }
+        // The version each source showed, when read: a photo adopted there is recorded at it.
+        var versions: [String: String] = [:]
         for name in policy.sources {
             guard let source = sources[name], let account = person.accounts[name] else { continue }
             do {
-                let shows = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
+                let (shows, version) = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
                 situation.sources[name] = shows
+                versions[name] = version
                 // A target showing its own new photo is not someone else's change there.
                 if case .photo = shows, situation.targets[name] == .nothing(wasOurs: false) { situation.targets[name] = .other }
             } catch {
@@ -90,7 +93,7 @@ struct SyncJob: Sendable {
         }
         for name in plan.adopt {
             guard let item = items[name] else { continue }
-            await adopt(shown ?? "", in: item, person: person, id: id, label: label, result: &result)
+            await adopt(shown ?? "", in: item, version: versions[name], person: person, id: id, label: label, result: &result)
         }
         if !plan.deletes.isEmpty {
             await delete(plan, items: items, person: person, id: id, label: label, result: &result)
@@ -112,22 +115,24 @@ struct SyncJob: Sendable {
 
     /// What a source shows for the person, reading the photo only when its version is new.
     private func view(_ account: Account, in source: SourceState, item: TargetItem?, approved: PersonPhoto?,
-                      photos: [PersonPhoto], person: Int64) async throws -> PersonSituation.SourceShows {
+                      photos: [PersonPhoto], person: Int64) async throws -> (PersonSituation.SourceShows, String?) {
         let system = source.system
         // Portrait's write there is not a photo of the person's own. Where the approved photo was
         // made it still stands for that source (a revert or a re-render wrote over it, or it was
         // adopted as made there); anywhere else the write is an echo.
         if let item, item.written != nil, case .ours = item.standing {
-            guard let approved, approved.source == system.name else { return .echo }
-            return .photo(try await candidate(approved.sha256, firstSeen: approved.firstSeen))
+            guard let approved, approved.source == system.name else { return (.echo, item.remoteVersion) }
+            return (.photo(try await candidate(approved.sha256, firstSeen: approved.firstSeen)), item.remoteVersion)
         }
         let version: String?
         switch account.photo {
-        case .absent: return .nothing
+        case .absent: return (.nothing, nil)
         case .present(let known): version = known
         case .unknown:
-            if let reader = system as? any PhotoVersionReading {
-                guard let asked = try await reader.photoVersion(of: account) else { return .nothing }
+            if let known = item?.remoteVersion {
+                version = known
+            } else if let reader = system as? any PhotoVersionReading {
+                guard let asked = try await reader.photoVersion(of: account) else { return (.nothing, nil) }
                 version = asked
             } else {
                 version = nil
@@ -136,18 +141,19 @@ struct SyncJob: Sendable {
         let sha: String
         var firstSeen = Date()
         if let version, let seen = source.seen[account.id], seen.version == version {
-            guard let photo = seen.photo else { return .nothing }
+            guard let photo = seen.photo else { return (.nothing, version) }
             sha = photo
             firstSeen = seen.seenAt
         } else {
             guard let photo = try await imaging.photoSlots.withPermit({ () async throws -> Master? in
-                guard let photo = try await system.readPhoto(of: account) else { return nil }
+                let read = if let photo = item?.photo, item?.remoteVersion == version { photo } else { try await system.readPhoto(of: account) }
+                guard let photo = read else { return nil }
                 return try await imaging.master(of: photo)
             }) else {
                 if let version {
                     try await store.recordSeen(system: system.name, location: system.location, accountId: account.id, version: version, photo: nil)
                 }
-                return .nothing
+                return (.nothing, version)
             }
             sha = try await identify(photo, among: photos)
             if let version {
@@ -155,8 +161,8 @@ struct SyncJob: Sendable {
             }
             if let seen = source.seen[account.id], seen.photo == sha { firstSeen = seen.seenAt }
         }
-        if sha == approved?.sha256 && approved?.source != system.name { return .echo }
-        return .photo(try await candidate(sha, firstSeen: firstSeen))
+        if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
+        return (.photo(try await candidate(sha, firstSeen: firstSeen)), version)
     }
 
     private func candidate(_ sha: String, firstSeen: Date) async throws -> PersonSituation.Candidate {
@@ -252,11 +258,11 @@ struct SyncJob: Sendable {
     }
 
     /// Records that a target already shows the newly approved photo, where it was made: nothing written.
-    private func adopt(_ sha: String, in item: TargetItem, person: PeopleJoin.Person, id: Int64, label: String,
+    private func adopt(_ sha: String, in item: TargetItem, version seen: String?, person: PeopleJoin.Person, id: Int64, label: String,
                        result: inout SyncPersonResult) async {
         do {
             guard let stored = try await store.photo(sha) else { return }
-            let version = try await writer.remoteVersion(of: item.account, in: item.index.target)
+            let version = if let seen { seen } else { try await writer.remoteVersion(of: item.account, in: item.index.target) }
             try await store.recordWrite(PhotoWrite(
                 system: item.name, location: item.index.target.location, account: item.account, person: person.keys, personId: id,
                 state: WrittenState(renditionSHA256: "as-made:\(sha)", fingerprint: stored.fingerprint, profile: item.index.profileText,

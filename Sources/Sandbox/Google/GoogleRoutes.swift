@@ -39,7 +39,8 @@ struct GoogleService: Sendable {
         case .refused(let response):
             return response
         case .admitted(let grant, let fault):
-            if options.latency > .zero { try? await Task.sleep(for: options.latency) }
+            let latency = await state.options.latency
+            if latency > .zero { try? await Task.sleep(for: latency) }
             var response = await directory(request, grant: grant)
             if let fault {
                 response = .faulted(fault, instead: response) { status, headers in

@@ -42,7 +42,8 @@ struct GraphService: Sendable {
         case .refused(let response):
             return response
         case .admitted(let photoSlot, let fault):
-            if options.latency > .zero { try? await Task.sleep(for: options.latency) }
+            let latency = await state.options.latency
+            if latency > .zero { try? await Task.sleep(for: latency) }
             var response = await graph(request, segments: segments)
             if let fault {
                 response = .faulted(fault, instead: response) { status, headers in

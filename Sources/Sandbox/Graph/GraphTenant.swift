@@ -25,7 +25,8 @@ actor GraphTenant {
         case refused(SandboxResponse)
     }
 
-    let options: SandboxOptions
+    /// Latency and quota may be changed while it runs (`Sandbox.setConditions`).
+    private(set) var options: SandboxOptions
     let users: [User]
     private let byKey: [String: Int]
     private var photos: [Int: StoredPhoto] = [:]
@@ -37,6 +38,11 @@ actor GraphTenant {
     private var writeBucket: TokenBucket
     private var gate: ServiceGate
     private var etagCounter = 0
+
+    func setConditions(latency: Duration, googleQuotaPerMinute: Int) {
+        options.latency = latency
+        options.googleQuotaPerMinute = googleQuotaPerMinute
+    }
 
     init(options: SandboxOptions) {
         self.options = options
