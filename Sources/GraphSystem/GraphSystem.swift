@@ -7,7 +7,7 @@ import PortraitHTTP
 /// People are listed once, paged, without photo information (Graph's user list has none); a
 /// person's photo version is the `@odata.mediaEtag` of `GET /users/{id}/photo`, which changes on
 /// every upload. All requests go through one adaptive `Throttle` per system.
-public final class GraphSystem: PhotoWriting, PhotoVersionReading {
+public final class GraphSystem: PhotoWriting, PhotoVersionReading, SelfServiceReporting {
     public let name: String
     public let settings: GraphSettings
     public let capabilities: Capabilities
@@ -83,6 +83,29 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading {
         default:
             throw GraphError.failure(reply, system: name, action: "read the photo of \(account.label)")
         }
+    }
+
+    // MARK: - SelfServiceReporting
+
+    /// Entra's `photoUpdateSettings` (beta; `PeopleSettings.Read.All`, which Portrait needs for
+    /// nothing else): `source = onPremises` keeps photo changes out of the cloud, `allowedRoles`
+    /// leaves them to those admin roles; otherwise people may set their own.
+    public func selfService() async throws -> SelfService {
+        let reply = try await send(.GET, "/beta/admin/people/photoUpdateSettings")
+        guard reply.status == 200, let settings = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] else {
+            let why = reply.status == 403 ? "the app has no PeopleSettings.Read.All (grant it to let check tell; Portrait needs it for nothing else)"
+                : "Graph answered \(reply.status)"
+            return .unknown("cannot read the tenant's photoUpdateSettings: \(why)")
+        }
+        let source = settings["source"] as? String
+        let roles = settings["allowedRoles"] as? [String] ?? []
+        if source == "onPremises" {
+            return .closed("photoUpdateSettings source = onPremises: photos are changed on premises only")
+        }
+        if !roles.isEmpty {
+            return .closed("photoUpdateSettings allowedRoles: only \(roles.count) admin role\(roles.count == 1 ? "" : "s") may change photos")
+        }
+        return .open("photoUpdateSettings has no allowedRoles (source \(source ?? "not set")): people may change their own photo")
     }
 
     // MARK: - PhotoWriting

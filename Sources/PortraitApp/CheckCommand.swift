@@ -93,6 +93,19 @@ struct CheckCommand: AsyncParsableCommand {
                let problem = try await target.writeAccessProblem() {
                 result.warnings.append(ListingItem(subject: "", message: problem))
             }
+            // Where sync writes over people's own photos, whether the system lets them set one.
+            if let policy = config.syncPolicy, policy.overwritesOwnChanges(in: name), let reporter = system as? any SelfServiceReporting {
+                switch try await reporter.selfService() {
+                case .open(let how):
+                    result.warnings.append(ListingItem(subject: "", message: """
+                        \(how); [sync] writes over a photo someone sets in \(name) at every run — restrict who may change photos                         there (README, "Who may change a photo") rather than revert people's changes for ever
+                        """))
+                case .unknown(let why):
+                    result.warnings.append(ListingItem(subject: "", message: "\(why); [sync] writes over photos people set in \(name): check who may (README, \"Who may change a photo\")"))
+                case .closed:
+                    break
+                }
+            }
         } catch {
             result.ok = false
             result.error = "\(error)"

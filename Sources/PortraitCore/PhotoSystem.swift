@@ -62,6 +62,23 @@ public protocol WriteAccessChecking: PhotoWriting {
     func writeAccessProblem() async throws -> String?
 }
 
+/// A system that can tell whether people may change their own photo there. A sync policy that
+/// writes over such changes (repairs them, or reverts them until approved) starts a quiet war with
+/// users unless the system is told to stop them: `check` says so once.
+public protocol SelfServiceReporting: PhotoSystem {
+    func selfService() async throws -> SelfService
+}
+
+/// Who may change photos in a system, as it says.
+public enum SelfService: Sendable, Equatable {
+    /// People may change their own photo (how the system says so).
+    case open(String)
+    /// Only administrators, or nobody there.
+    case closed(String)
+    /// It could not be read (and what would let it be).
+    case unknown(String)
+}
+
 /// Facts about a system that the engine plans by.
 public struct Capabilities: Sendable {
     /// What a target wants written, in the order `writePhoto` receives them. Empty for sources

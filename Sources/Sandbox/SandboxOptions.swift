@@ -61,6 +61,13 @@ public struct SandboxOptions: Sendable {
     /// Users (by mail) who set their own photo, which Google shows over an admin's upload until
     /// the photo is deleted.
     public var googleSelfSetPhotos: Set<String> = []
+    /// Permissions granted to the app beyond the photo and user ones every run needs (those are
+    /// assumed): `PeopleSettings.Read.All` lets it read `photoUpdateSettings`.
+    public var graphOptionalPermissions: Set<String> = []
+    /// Entra's `photoUpdateSettings`: `source` (nil when not set, "cloud", "onPremises") and
+    /// `allowedRoles` (role template ids); the default lets people change their own photo.
+    public var photoUpdateSource: String?
+    public var photoUpdateAllowedRoles: [String] = []
     /// Seeds faults and photo choices, so a run can be repeated.
     public var seed: UInt64 = 1
 

@@ -86,13 +86,14 @@ struct PlainSync {
         let sent = Box(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // However this ends, the senders below must see the stream end.
+                defer { arrivals.finish() }
                 let users = try await listUsers(token)
                 try await eachUser(users, token) { id, mail, etag in
                     guard let etag, etag != known[id] else { return }
                     let reply = try await send(.GET, "/v1.0/users/\(id)/photo/$value", token)
                     arrivals.yield((mail, reply.body))
                 }
-                arrivals.finish()
             }
             group.addTask {
                 try await withThrowingTaskGroup(of: Void.self) { sends in

@@ -190,6 +190,38 @@ func newPortrait(seed: Int) throws -> Data {
     }
 }
 
+extension SyncSandboxTests {
+    /// `check` with a policy that repairs photos people set in Entra, per tenant setting.
+    func checkWarnings(_ configure: @escaping (inout SandboxOptions) -> Void) async throws -> [String] {
+        try await withSandbox({ $0.users = 2; configure(&$0) }) { sandbox in
+            let work = try Workspace()
+            try work.syncSetup(sandbox: sandbox, people: 2, sync: "sources = [\"hr\", \"m365\"]\ntargets = [\"m365\", \"gws\"]")
+            let check = try await work.cli.running(["check", "--config", "portrait.toml", "--json"],
+                                                   environment: [Workspace.secretVariable: "sandbox-secret"])
+            #expect(check.status == 0, "\(check.stdout)")
+            let warnings = try #require(try check.json()["warnings"] as? [[String: Any]])
+            return warnings.filter { $0["system"] as? String == "m365" }.compactMap { $0["message"] as? String }
+        }
+    }
+
+    @Test func checkSaysWhenPeopleMayChangeThePhotosSyncRepairs() async throws {
+        let open = try await checkWarnings { $0.graphOptionalPermissions = ["PeopleSettings.Read.All"] }
+        #expect(open.count == 1 && open[0].contains("people may change their own photo") && open[0].contains("Who may change a photo"), "\(open)")
+        let unreadable = try await checkWarnings { _ in }
+        #expect(unreadable.count == 1 && unreadable[0].contains("no PeopleSettings.Read.All"), "\(unreadable)")
+        let closed = try await checkWarnings {
+            $0.graphOptionalPermissions = ["PeopleSettings.Read.All"]
+            $0.photoUpdateAllowedRoles = ["62e90394-69f5-4237-9190-012177145e10"]
+        }
+        #expect(closed.isEmpty, "\(closed)")
+        let onPremises = try await checkWarnings {
+            $0.graphOptionalPermissions = ["PeopleSettings.Read.All"]
+            $0.photoUpdateSource = "onPremises"
+        }
+        #expect(onPremises.isEmpty, "\(onPremises)")
+    }
+}
+
 /// Sync with Active Directory: in the LDAP suite, which runs one test at a time because one of
 /// them stops and restarts the shared DC.
 extension LDAPCLITests {

@@ -109,6 +109,19 @@ import Testing
         #expect(plan.changes.map(\.action) == [.publish])
     }
 
+    @Test func whereSyncWritesOverPeoplesOwnChanges() {
+        #expect(Self.school.overwritesOwnChanges(in: "entra"), "ranked below HR: repaired")
+        #expect(Self.school.overwritesOwnChanges(in: "ad"), "a target only")
+        #expect(!Self.school.overwritesOwnChanges(in: "hr"), "not a target")
+        var latest = Self.school
+        latest.precedence = .latest
+        #expect(!latest.overwritesOwnChanges(in: "entra"), "the newest change wins")
+        #expect(!Self.engineer.overwritesOwnChanges(in: "entra"), "held for approval, not written over")
+        var revert = Self.engineer
+        revert.unapproved = .revert
+        #expect(revert.overwritesOwnChanges(in: "entra"))
+    }
+
     @Test func aTooSmallPhotoWaitsWithItsSize() {
         let plan = Self.school.decide(S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)]))
         #expect(plan.queue?.reason == "too small (96×96, under min_side 256)")

@@ -56,4 +56,14 @@ public struct SyncPolicy: Sendable, Equatable {
     public var systems: [String] {
         (sources + targets).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
+
+    /// Whether a photo people set themselves in `system` is written over by sync — repaired
+    /// because a higher-ranked source wins, or reverted until approved — so that `check` should
+    /// say whether the system lets people set one.
+    public func overwritesOwnChanges(in system: String) -> Bool {
+        guard targets.contains(system) else { return false }
+        guard let rank = sources.firstIndex(of: system) else { return true }
+        if approval.contains(system) { return unapproved == .revert }
+        return precedence == .ranked && rank > 0
+    }
 }

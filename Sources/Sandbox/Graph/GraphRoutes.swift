@@ -21,13 +21,15 @@ struct GraphService: Sendable {
         endpoint = try EntraTokenEndpoint(options: options)
     }
 
-    /// `/{tenant}/oauth2/v2.0/token` and `/v1.0/…`; nil for any other path.
+    static let photoUpdateSettingsPath = "/beta/admin/people/photoUpdateSettings"
+
+    /// `/{tenant}/oauth2/v2.0/token`, `/v1.0/…` and the beta photoUpdateSettings; nil for any other path.
     func route(_ request: SandboxRequest) async -> SandboxResponse? {
         let segments = request.path.split(separator: "/").map(String.init)
         if request.method == .POST, segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
             return await state.issueToken(request, tenant: segments[0], endpoint: endpoint)
         }
-        guard segments.first == "v1.0" else { return nil }
+        guard segments.first == "v1.0" || request.path == Self.photoUpdateSettingsPath else { return nil }
         return await handle(request)
     }
 
@@ -68,6 +70,12 @@ struct GraphService: Sendable {
             let isValue = segments.count == 5 && segments[4] == "$value"
             guard segments.count == 4 || isValue else { return notFound(request.path) }
             return await photo(request, user: index, value: isValue)
+        case (.GET, _) where request.path == Self.photoUpdateSettingsPath:
+            guard !options.graphOptionalPermissions.isDisjoint(with: ["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"]) else {
+                return .graphError(.forbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+            }
+            return .json(.ok, ["@odata.context": "\(request.base)/beta/$metadata#admin/people/photoUpdateSettings/$entity",
+                               "source": options.photoUpdateSource.map { $0 as Any } ?? NSNull(), "allowedRoles": options.photoUpdateAllowedRoles])
         default:
             return .graphError(.badRequest, "BadRequest", "Unsupported request \(request.method) \(request.path).")
         }

