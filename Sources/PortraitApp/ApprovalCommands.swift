@@ -113,7 +113,7 @@ struct Decision {
                                            personLabel: who, runId: nil, detail: ["by \(by)", reason].compactMap { $0 }.joined(separator: ": "))
                     if verdict == .approved {
                         try await store.approve(waiting.sha256, source: waiting.source, firstSeen: waiting.firstSeen, by: by,
-                                                reason: reason ?? "approved by \(by)", event: event, action: .approved)
+                                                reason: reason, event: event, action: .approved)
                     } else {
                         try await store.closeWaiting(waiting.sha256, as: .rejected, by: by, reason: reason, event: event)
                     }
@@ -143,7 +143,9 @@ struct Decision {
 
     /// Who decides when `--by` is not given: the signed-in OS user.
     static var osUser: String {
-        ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+        // The account the process runs as (cron and systemd set no $USER).
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "uid \(geteuid())"
     }
 }
 

@@ -97,9 +97,8 @@ struct CheckCommand: AsyncParsableCommand {
             if let policy = config.syncPolicy, policy.overwritesOwnChanges(in: name), let reporter = system as? any SelfServiceReporting {
                 switch try await reporter.selfService() {
                 case .open(let how):
-                    result.warnings.append(ListingItem(subject: "", message: """
-                        \(how); [sync] writes over a photo someone sets in \(name) at every run — restrict who may change photos                         there (README, "Who may change a photo") rather than revert people's changes for ever
-                        """))
+                    result.warnings.append(ListingItem(subject: "", message: "\(how); [sync] writes over a photo someone sets in \(name) "
+                        + "at every run: restrict who may change photos there (README, \"Who may change a photo\") rather than revert people's changes for ever"))
                 case .unknown(let why):
                     result.warnings.append(ListingItem(subject: "", message: "\(why); [sync] writes over photos people set in \(name): check who may (README, \"Who may change a photo\")"))
                 case .closed:

@@ -45,7 +45,7 @@ struct LogCommand: AsyncParsableCommand {
                 for entry in entries {
                     let detail = entry.detail.map { " — \($0)" } ?? ""
                     let width = entries.map(\.system.count).max() ?? 0
-                    Terminal.out("  \(Self.time(entry.at))  \(entry.action.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(entry.system.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.person)\(detail)")
+                    Terminal.out("  \(Self.time(entry.at))  \(entry.action.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(entry.system.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.person)\(detail)")
                 }
             }
         } catch {

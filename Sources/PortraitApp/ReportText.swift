@@ -68,10 +68,10 @@ enum ReportText {
     static func sync(_ report: SyncReport) -> String {
         var lines = [String(format: "%@ %@ in %.1f s", report.dryRun ? "Dry run — nothing written. Plan for" : report.interrupted ? "Interrupted — synced" : "Synced",
                             people(report.people), report.seconds), ""]
-        let header = ["target", report.dryRun ? "would write" : "written", "unchanged", report.dryRun ? "would delete" : "deleted", "failed"]
+        let header = ["target", report.dryRun ? "would write" : "written", "unchanged", report.dryRun ? "would delete" : "deleted", "no account", "failed"]
         lines += table([header] + report.targetOrder.map { name in
             let t = report.targets[name] ?? TargetTally()
-            return [name, "\(t.uploaded)", "\(t.unchanged)", "\(t.deleted)", "\(t.failed)"]
+            return [name, "\(t.uploaded)", "\(t.unchanged)", "\(t.deleted)", "\(t.skipped)", "\(t.failed)"]
         })
         if !report.changes.isEmpty {
             lines += ["", report.dryRun ? "Plan (\(report.changes.count)):" : "Changes (\(report.changes.count)):"]
@@ -80,7 +80,7 @@ enum ReportText {
                     .compactMap { $0 }.joined(separator: " ")
                 lines.append("  \(change.person): \(change.action.rawValue) \(route) — \(change.reason)")
             }
-        } else {
+        } else if report.errors.isEmpty && report.unreachable.isEmpty {
             lines += ["", "Nothing to change: every target shows each person's approved photo."]
         }
         if report.waiting > 0 {
@@ -112,7 +112,8 @@ enum ReportText {
         guard !problems.isEmpty else { return [] }
         return ["", "\(title) (\(problems.count)):"] + problems.map { problem in
             let message = strip(strip(problem.message, problem.system), problem.person)
-            return problem.person.isEmpty ? "  \(problem.system): \(message)" : "  \(problem.person) → \(problem.system): \(message)"
+            if problem.person.isEmpty { return "  \(problem.system): \(message)" }
+            return problem.system.isEmpty ? "  \(problem.person): \(message)" : "  \(problem.person) → \(problem.system): \(message)"
         }
     }
 

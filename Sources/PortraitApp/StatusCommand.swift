@@ -24,12 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
             let store = try existingStore(config)
             let status = try await SyncStatus(store: store, policy: policy)
             if let html {
-                let page = try await StatusPage(status: status, store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes)).html(at: Date())
-                do {
-                    try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
-                } catch {
-                    throw UsageError(description: "cannot write the page to \(html): \(error.localizedDescription); check that its folder exists and is writable")
-                }
+                let page = StatusPage(status: status, store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes)).html(at: Date())
+                try write(page, to: html)
             }
             if common.json {
                 Terminal.json(StatusJSON(status, html: html))
@@ -48,6 +44,26 @@ struct StatusCommand: AsyncParsableCommand {
             }
         } catch {
             throw fail("status", error, json: common.json)
+        }
+    }
+}
+
+extension StatusCommand {
+    /// Writes the page, saying in the user's terms what stands in the way.
+    func write(_ page: String, to path: String) throws {
+        let file = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw UsageError(description: "--html \(path) is a folder: give a file name, such as \(file.appendingPathComponent("status.html").path)")
+        }
+        let folder = file.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw UsageError(description: "--html \(path): the folder \(folder.path) does not exist; create it or choose another")
+        }
+        do {
+            try Data(page.utf8).write(to: file, options: .atomic)
+        } catch {
+            throw UsageError(description: "--html \(path): cannot write there; check the folder's permissions and free space")
         }
     }
 }

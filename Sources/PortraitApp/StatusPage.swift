@@ -15,7 +15,7 @@ struct StatusPage {
     /// people stays a few megabytes.
     static let thumbnailSide = 160
 
-    func html(at date: Date) async throws -> String {
+    func html(at date: Date) -> String {
         var thumbnails: [String: String] = [:]
         func image(_ sha: String, alt: String) -> String {
             if thumbnails[sha] == nil {

@@ -150,7 +150,7 @@ struct GraphBenchmark: ParsableArguments {
     /// What a plain client does, the minimum work of a push: one PUT per photo, 4 at a time,
     /// each worker sleeping out a 429's or 503's Retry-After before sending that photo again.
     private func referencePush(_ sandbox: Sandbox, photoFolder: URL, name: String) async throws -> Row {
-        let token = try await sandboxToken(sandbox)
+        let token = try await graphToken(sandbox)
         let http = try HTTPService()
         let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
@@ -230,7 +230,7 @@ struct GraphBenchmark: ParsableArguments {
         let graph = try GraphSystem(name: "m365", settings: GraphSettings(
             tenant: sandbox.options.tenant, clientId: sandbox.options.clientId, credential: .secret(Secret("sandbox-secret")),
             graphURL: sandbox.baseURL, loginURL: sandbox.baseURL, profile: RenditionProfile(side: 648)))
-        let token = try await sandboxToken(sandbox)
+        let token = try await graphToken(sandbox)
         let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
@@ -272,17 +272,6 @@ struct GraphBenchmark: ParsableArguments {
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
                    early: after.earlyRequests - before.earlyRequests, peakMB: 0,
                    note: "\(answered) answered (in this process)")
-    }
-
-    private func sandboxToken(_ sandbox: Sandbox) async throws -> String {
-        let reply = try await HTTPService().send(HTTPRequestSpec(
-            method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
-            headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default".utf8)))
-        guard let token = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["access_token"] as? String else {
-            throw ValidationError("the sandbox gave no token")
-        }
-        return token
     }
 
     private func portrait(_ arguments: [String], expect status: Int32?) throws -> Child.Measurement {

@@ -67,7 +67,7 @@ struct PlainSync {
 
     /// Every user's photo etag as of now: the state a plain client keeps between runs.
     func remember() async throws -> [String: String] {
-        let token = try await graphToken()
+        let token = try await graphToken(sandbox)
         let users = try await listUsers(token)
         let etags = Box<[String: String]>([:])
         try await eachUser(users, token) { id, _, etag in etags.update { $0[id] = etag } }
@@ -77,7 +77,7 @@ struct PlainSync {
     /// One run: returns how many photos it sent on (each to Google and to the folder).
     func run(known: [String: String]) async throws -> Int {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let token = try await graphToken()
+        let token = try await graphToken(sandbox)
         let googleToken = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
         let window = Throttle(start: SyncBenchmark.googleWorkers, maximum: SyncBenchmark.googleWorkers,
                               rate: .init(requests: quota, per: .seconds(60)))
@@ -172,17 +172,18 @@ struct PlainSync {
             try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
         }
     }
+}
 
-    private func graphToken() async throws -> String {
-        let reply = try await http.send(HTTPRequestSpec(
-            method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
-            headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default".utf8)))
-        guard let token = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["access_token"] as? String else {
-            throw ValidationError("the sandbox gave no token")
-        }
-        return token
+/// A Graph token from the sandbox's Entra endpoint, as a plain client gets one: client credentials.
+func graphToken(_ sandbox: Sandbox) async throws -> String {
+    let reply = try await HTTPService().send(HTTPRequestSpec(
+        method: .POST, url: "\(sandbox.baseURL)/\(sandbox.options.tenant)/oauth2/v2.0/token",
+        headers: [("Content-Type", "application/x-www-form-urlencoded")],
+        body: Data("grant_type=client_credentials&client_id=\(sandbox.options.clientId)&client_secret=sandbox-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default".utf8)))
+    guard let token = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any])?["access_token"] as? String else {
+        throw ValidationError("the sandbox gave no token")
     }
+    return token
 }
 
 /// A value the plain client's workers update together.

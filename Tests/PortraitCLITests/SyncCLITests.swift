@@ -59,6 +59,16 @@ import Testing
         #expect(tally(again.json, "small", "unchanged") == 3)
     }
 
+    @Test func aPersonNamedOnTheCommandLineWhomNobodyHasIsAnError() throws {
+        let work = try Workspace()
+        try setUp(work, sync: "sources = [\"hr\"]\ntargets = [\"small\"]")
+        let run = try sync(work, "--person", "person1@example.org", "--person", "nobody@example.org")
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(tally(run.json, "small", "uploaded") == 1, "the one who exists is synced")
+        let errors = try #require(run.json["errors"] as? [[String: String]])
+        #expect(errors.count == 1 && errors[0]["person"] == "nobody@example.org" && errors[0]["message"]?.contains("nobody in hr, small") == true, "\(errors)")
+    }
+
     @Test func rankedRepairsASelfSetPhotoAndLatestPublishesIt() throws {
         let work = try Workspace()
         try setUp(work, sync: "sources = [\"hr\", \"self\"]\ntargets = [\"self\", \"small\"]")
@@ -155,7 +165,10 @@ import Testing
 
         let nowhere = try work.cli.run(["status", "--config", "portrait.toml", "--html", "no/such/folder/status.html"])
         #expect(nowhere.status == 2)
-        #expect(nowhere.stderr.contains("no/such/folder/status.html"), "\(nowhere.stderr)")
+        #expect(nowhere.stderr.contains("no/such/folder/status.html") && nowhere.stderr.contains("does not exist"), "\(nowhere.stderr)")
+        let folder = try work.cli.run(["status", "--config", "portrait.toml", "--html", "small"])
+        #expect(folder.status == 2)
+        #expect(folder.stderr.contains("is a folder: give a file name"), "\(folder.stderr)")
     }
 
     @Test func aReencodedCopyIsNotAChange() throws {
@@ -185,6 +198,31 @@ import Testing
         #expect(errors.count == 1 && errors.first?["person"] == "person1@example.org", "\(run.stdout)")
         #expect(tally(run.json, "small", "uploaded") == 1, "person2's new photo is published")
         #expect(try work.read("small/person1@example.org.jpg") == kept)
+    }
+
+    @Test func anUnreachableTargetIsLeftAsItIsAndTheOthersAreWritten() throws {
+        let work = try Workspace()
+        try setUp(work, sync: "sources = [\"hr\"]\ntargets = [\"small\", \"m365\"]")
+        // A Graph tenant on a port where nothing listens.
+        let config = try String(contentsOf: work.path("portrait.toml"), encoding: .utf8)
+        try work.write("portrait.toml", config.replacingOccurrences(of: "[sync]", with: """
+            [systems.m365]
+            type = "graph"
+            tenant = "contoso.test"
+            client_id = "11111111-2222-4333-8444-555555555555"
+            client_secret_env = "\(Workspace.secretVariable)"
+            graph_url = "http://127.0.0.1:9"
+            login_url = "http://127.0.0.1:9"
+
+            [sync]
+            """))
+        let result = try work.cli.run(["sync", "--config", "portrait.toml", "--json"], environment: [Workspace.secretVariable: "sandbox-secret"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        let json = try result.json()
+        #expect((json["unreachable"] as? [String: String])?["m365"] != nil, "\(result.stdout)")
+        #expect(tally(json, "small", "uploaded") == 3)
+        let status = try work.cli.run(["status", "--config", "portrait.toml", "--json"])
+        #expect(try status.json()["people_with_approved_photo"] as? Int == 3, "the approved photos are kept")
     }
 
     @Test func propagateRemovesAPhotoRemovedAtItsSource() throws {

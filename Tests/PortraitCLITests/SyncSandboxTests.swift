@@ -105,6 +105,21 @@ func newPortrait(seed: Int) throws -> Data {
         }
     }
 
+    @Test func aCSVRowNamingNobodyIsAnErrorAndCountedWhereThereIsNoAccount() async throws {
+        try await withSandbox({ $0.users = 2; $0.photoFraction = 0 }) { sandbox in
+            let work = try Workspace()
+            try work.syncSetup(sandbox: sandbox, people: 2, sync: "sources = [\"hr\"]\ntargets = [\"m365\", \"gws\"]")
+            try work.portrait("photos/ghost.jpg", seed: 99)
+            let csv = try String(contentsOf: work.path("photos/map.csv"), encoding: .utf8)
+            try work.write("photos/map.csv", csv + "ghost.jpg,ghost@example.com\n")
+            let run = try await work.sync()
+            #expect(run.status == 1, "\(run.output)")
+            #expect(tally(run.json, "m365", "uploaded") == 2 && tally(run.json, "m365", "skipped") == 1)
+            let errors = try #require(run.json["errors"] as? [[String: String]])
+            #expect(errors.count == 1 && errors[0]["person"] == "ghost@example.com" && errors[0]["message"]?.contains("nobody in m365, gws matches") == true, "\(errors)")
+        }
+    }
+
     @Test func aSyncKilledMidwayResumesWithoutWritingAnythingTwice() async throws {
         try await withSandbox({ $0.users = 40; $0.photoFraction = 0; $0.latency = .milliseconds(40) }) { sandbox in
             let work = try Workspace()

@@ -141,7 +141,7 @@ import Testing
         let log = try work.cli.run("log", "--config", "portrait.toml")
         #expect(log.status == 0)
         #expect(log.stdout.contains("Run 1: push from hr to large, small"))
-        #expect(log.stdout.contains("uploaded  large  person0@example.org"))
+        #expect(log.stdout.contains("uploaded   large  person0@example.org"))
         let json = try work.cli.run("log", "--config", "portrait.toml", "1", "--json").json()
         #expect((json["entries"] as? [Any])?.count == 4)
         #expect(try work.cli.run("log", "--config", "portrait.toml", "9").status == 2)

@@ -176,10 +176,10 @@ extension SyncPolicy {
 
         // Per target: the action and why, grouped into the plan's changes afterwards.
         var steps: [(action: SyncPlan.Action, reason: String, target: String)] = []
-        let publishReason = plan.approve.map { approve in
+        let newPhoto = plan.approve.map { approve in
             situation.verdicts[approve.photo] == .approved ? "approved"
                 : situation.approved == nil ? "first photo, from \(approve.source)" : "new photo in \(approve.source)"
-        } ?? "not yet written there, or written with other renditions"
+        }
         for name in targets {
             guard let shows = situation.targets[name] else { continue }
             let ownPhoto: String? = if case .photo(let candidate)? = situation.sources[name] { candidate.photo } else { nil }
@@ -187,9 +187,13 @@ extension SyncPolicy {
             case .unknown:
                 continue
             case .ours(let photo, let current):
-                if photo != shown || !current { steps.append((.publish, publishReason, name)) }
+                if photo != shown {
+                    steps.append((.publish, newPhoto ?? "the approved photo changed since it was written there", name))
+                } else if !current {
+                    steps.append((.publish, "written there with other renditions", name))
+                }
             case .nothing(let wasOurs):
-                steps.append(wasOurs ? (.repair, "deleted in \(name)", name) : (.publish, publishReason, name))
+                steps.append(wasOurs ? (.repair, "deleted in \(name)", name) : (.publish, newPhoto ?? "not yet written there", name))
             case .other:
                 if let ownPhoto, ownPhoto == shown {
                     // The photo there is the one to publish (made there): it stays as it is, and
@@ -208,8 +212,8 @@ extension SyncPolicy {
         }
         plan.writes = steps.map(\.target)
         // A newly approved photo is a change even where no target needs writing.
-        if let approve = plan.approve, !steps.contains(where: { $0.action == .publish }) {
-            plan.changes.append(.init(action: .publish, from: approve.source, to: [], reason: publishReason))
+        if let approve = plan.approve, let newPhoto, !steps.contains(where: { $0.action == .publish }) {
+            plan.changes.append(.init(action: .publish, from: approve.source, to: [], reason: newPhoto))
         }
         let from = plan.approve?.source ?? situation.approvedSource
         for step in steps {

@@ -101,6 +101,11 @@ public struct SyncEngine: Sendable {
             photos: try await store.personPhotos())
         let chosen = people.filter { options.includes($0.person.keys) }
         report.people = chosen.count
+        let named = chosen.reduce(into: Set<String>()) { $0.formUnion($1.person.keys.names) }
+        for missing in options.people.subtracting(named).sorted() {
+            report.errors.append(ReportedProblem(person: missing, system: "",
+                                                 message: "--person \(missing): nobody in \(policy.systems.joined(separator: ", ")) has that mail, UPN, employee id or logon name"))
+        }
         progress(.listed(total: chosen.count))
         let width = cores * 2 + 4 * (targets.values.map(\.target.capabilities.concurrency).max() ?? 1)
         try await withThrowingTaskGroup(of: SyncPersonResult.self) { group in

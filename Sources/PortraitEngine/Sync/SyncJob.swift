@@ -72,6 +72,16 @@ struct SyncJob: Sendable {
 
         let plan = policy.decide(situation)
         result.changes = plan.changes.map { .init(person: label, action: $0.action, from: $0.from, to: $0.to, reason: $0.reason) }
+        // A photo to publish where the person has no account: said per target, and an error
+        // when no target knows them (a CSV row naming nobody).
+        let missing = policy.targets.filter { targets[$0] != nil && situation.targets[$0] == nil }
+        if plan.approve != nil || approved != nil, !missing.isEmpty {
+            result.result.outcomes += missing.map { ItemOutcome(person: label, system: $0, action: .skipped, message: "no account in \($0)") }
+            if situation.targets.isEmpty {
+                result.errors.append(ReportedProblem(person: label, system: missing.joined(separator: ", "),
+                                                              message: "nobody in \(missing.joined(separator: ", ")) matches this person; check the spelling of their mail, UPN or employee id, or their account there"))
+            }
+        }
         for (name, shows) in situation.targets where !plan.writes.contains(name) && !plan.deletes.contains(name) {
             if case .ours = shows { result.result.outcomes.append(ItemOutcome(person: label, system: name, action: .unchanged)) }
         }
@@ -106,7 +116,9 @@ struct SyncJob: Sendable {
     /// How a target's standing reads to the decision.
     private static func shows(_ item: TargetItem) -> PersonSituation.TargetShows {
         switch item.standing {
-        case .new(let existing): existing ? .other : .nothing(wasOurs: false)
+        // Whether a photo is there is asked only by a dry run (`TargetWriter.item`): the plan
+        // reads the same either way — a first write there.
+        case .new: .nothing(wasOurs: false)
         case .ours: .ours(photo: item.written?.sourceVersion ?? "", current: item.lastWriteStands)
         case .changed: .other
         case .deleted: .nothing(wasOurs: true)
