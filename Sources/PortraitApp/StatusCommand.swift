@@ -105,11 +105,14 @@ struct SyncStatus {
 
     var peopleWithApproved: Int
     var systems: [System]
+    /// Where the approved photo is kept: only these disagree by showing another.
+    var targets: Set<String>
     var waiting: [PersonPhoto]
     var lastRun: RunRecord?
     var disagreeing: [Person]
 
     init(store: Store, policy: SyncPolicy) async throws {
+        let targets = Set(policy.targets)
         let photos = try await store.personPhotos()
         let approved = photos.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
         let sizes = try await store.photoSizes()
@@ -138,14 +141,16 @@ struct SyncStatus {
             systems.append(counts)
         }
         peopleWithApproved = approved.count
+        self.targets = targets
         waiting = try await store.waitingPhotos()
         lastRun = try await store.runs(limit: 20).first { $0.command == "sync" }
         var disagreeing: [Person] = []
         for (id, shown) in shows {
             let approvedPhoto = approved[id]
             let waitingPhoto = photos[id]?.first { $0.status == .waiting }
-            let agree = waitingPhoto == nil && shown.allSatisfy { _, shown in
-                switch shown {
+            let agree = waitingPhoto == nil && shown.allSatisfy { system, shown in
+                guard targets.contains(system) else { return true }
+                return switch shown {
                 case .notSeen: true
                 case .none: approvedPhoto == nil
                 case .photo(let sha): sha == approvedPhoto

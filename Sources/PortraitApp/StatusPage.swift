@@ -75,6 +75,8 @@ struct StatusPage {
                 switch shown {
                 case .photo(let sha) where sha == person.approved:
                     page += figure(image(sha, alt: "\(system)'s photo of \(person.label)"), caption: "\(escape(system)): the approved photo", kind: "same")
+                case .photo(let sha) where !status.targets.contains(system):
+                    page += figure(image(sha, alt: "\(system)'s photo of \(person.label)"), caption: "\(escape(system)) (a source): another photo", kind: "source")
                 case .photo(let sha):
                     page += figure(image(sha, alt: "\(system)'s photo of \(person.label)"), caption: "\(escape(system)): another photo", kind: "other")
                 case .none:

@@ -71,7 +71,10 @@ struct SyncJob: Sendable {
         }
 
         let plan = policy.decide(situation)
-        result.changes = plan.changes.map { .init(person: label, action: $0.action, from: $0.from, to: $0.to, reason: $0.reason) }
+        // A photo already waiting is not news: the queue says it waits.
+        let alreadyWaiting = photos.contains { $0.sha256 == plan.queue?.photo && $0.status == .waiting }
+        result.changes = plan.changes.filter { !(alreadyWaiting && $0.action == .queue) }
+            .map { .init(person: label, action: $0.action, from: $0.from, to: $0.to, reason: $0.reason) }
         // A photo to publish where the person has no account: said per target, and an error
         // when no target knows them (a CSV row naming nobody).
         let missing = policy.targets.filter { targets[$0] != nil && situation.targets[$0] == nil }
@@ -86,7 +89,7 @@ struct SyncJob: Sendable {
             if case .ours = shows { result.result.outcomes.append(ItemOutcome(person: label, system: name, action: .unchanged)) }
         }
         guard !dryRun else {
-            result.queued = plan.queue != nil && !photos.contains { $0.sha256 == plan.queue?.photo && $0.status == .waiting }
+            result.queued = plan.queue != nil && !alreadyWaiting
             result.result.outcomes += plan.writes.map { ItemOutcome(person: label, system: $0, action: .uploaded) }
             result.result.outcomes += plan.deletes.map { ItemOutcome(person: label, system: $0, action: .deleted) }
             return result

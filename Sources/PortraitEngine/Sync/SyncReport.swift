@@ -60,7 +60,7 @@ public struct SyncReport: Sendable {
             let t = targets[name] ?? TargetTally()
             return "\(name): \(t.uploaded) written, \(t.unchanged) unchanged, \(t.deleted) deleted, \(t.failed) failed"
         }
-        return (["\(changes.count) changes, \(queued) queued"] + counts).joined(separator: "; ")
+        return (["\(changes.count) change\(changes.count == 1 ? "" : "s"), \(queued) queued"] + counts).joined(separator: "; ")
     }
 
     public var outcome: String {
