@@ -200,6 +200,22 @@ import Testing
         #expect(try work.read("small/person1@example.org.jpg") == kept)
     }
 
+    @Test func anUnreadableFileWhereThePhotoIsKeptGetsTheApprovedPhotoBack() throws {
+        let work = try Workspace()
+        try setUp(work, sync: "sources = [\"hr\", \"self\"]\ntargets = [\"self\", \"small\"]")
+        #expect(try sync(work).status == 0)
+        let published = try work.read("self/person0@example.org.jpg")
+        try work.write("self/person0@example.org.jpg", Data("garbage".utf8))
+        let run = try sync(work)
+        #expect(run.status == 1, "\(run.stdout)")
+        let errors = try #require(run.json["errors"] as? [[String: String]])
+        #expect(errors.count == 1 && errors[0]["person"] == "person0@example.org" && errors[0]["system"] == "self", "\(errors)")
+        #expect(changes(run.json).map { $0["action"] as? String } == ["repair"], "\(run.stdout)")
+        #expect(try Bitmap(decoding: try work.read("self/person0@example.org.jpg")).width == (try Bitmap(decoding: published)).width)
+        let again = try sync(work)
+        #expect(again.status == 0 && changes(again.json).isEmpty, "\(again.stdout)")
+    }
+
     @Test func anUnreachableTargetIsLeftAsItIsAndTheOthersAreWritten() throws {
         let work = try Workspace()
         try setUp(work, sync: "sources = [\"hr\"]\ntargets = [\"small\", \"m365\"]")

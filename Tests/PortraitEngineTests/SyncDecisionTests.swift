@@ -122,6 +122,20 @@ import Testing
         #expect(revert.overwritesOwnChanges(in: "entra"))
     }
 
+    @Test func aPhotoThatCannotBeDecodedDecidesNothingButIsRepairedWhereItLies() {
+        let broken = Self.school.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": Self.photo("A"), "entra": .unreadable],
+                                          targets: ["entra": .other, "ad": .ours(photo: "A", current: true), "gws": .other]))
+        #expect(broken.approve == nil && broken.queue == nil)
+        #expect(broken.writes == ["entra"], "gws may hold someone's change a readable entra would decide on")
+        #expect(broken.changes == [.init(action: .repair, from: "hr", to: ["entra"], reason: "the photo there cannot be read")])
+        var latest = Self.school
+        latest.precedence = .latest
+        latest.delete = .propagate
+        let blocked = latest.decide(S(approved: "A", approvedSource: "hr", sources: ["hr": .unreadable, "entra": Self.photo("B", at: 60)],
+                                      targets: ["entra": .other, "ad": .ours(photo: "A", current: true)]))
+        #expect(blocked.isEmpty && blocked.changes.isEmpty, "neither published nor deleted on a photo that cannot be read")
+    }
+
     @Test func aTooSmallPhotoWaitsWithItsSize() {
         let plan = Self.school.decide(S(sources: ["hr": Self.photo("A", side: 96)], targets: ["ad": .nothing(wasOurs: false)]))
         #expect(plan.queue?.reason == "too small (96×96, under min_side 256)")

@@ -30,6 +30,9 @@ public struct PersonSituation: Sendable, Equatable {
         case photo(Candidate)
         /// It could not be read this run: nothing is decided on a guess.
         case unknown
+        /// A photo that cannot be decoded: never published, and, like `unknown`, no ground for
+        /// a decision — but where the system is also a target, the approved photo goes back over it.
+        case unreadable
     }
 
     public enum TargetShows: Sendable, Equatable {
@@ -127,6 +130,16 @@ extension SyncPolicy {
         let views = sources.compactMap { name in situation.sources[name].map { (name, $0) } }
         // A source that could not be read may hold the winning photo: decide nothing on a guess.
         guard !views.contains(where: { $0.1 == .unknown }) else { return plan }
+        let unreadable = views.filter { $0.1 == .unreadable }.map(\.0)
+        guard unreadable.isEmpty else {
+            guard situation.approved != nil else { return plan }
+            plan.writes = targets.filter { unreadable.contains($0) && situation.targets[$0] == .other }
+            if !plan.writes.isEmpty {
+                plan.changes.append(.init(action: .repair, from: situation.approvedSource, to: plan.writes,
+                                          reason: "the photo there cannot be read"))
+            }
+            return plan
+        }
 
         let candidates: [(source: String, candidate: PersonSituation.Candidate)] = views.compactMap { name, shows in
             guard case .photo(let candidate) = shows, situation.verdicts[candidate.photo] != .rejected else { return nil }

@@ -64,6 +64,9 @@ struct SyncJob: Sendable {
                 versions[name] = version
                 // A target showing its own new photo is not someone else's change there.
                 if case .photo = shows, situation.targets[name] == .nothing(wasOurs: false) { situation.targets[name] = .other }
+            } catch let error as ImageError {
+                situation.sources[name] = .unreadable
+                result.errors.append(ReportedProblem(person: label, system: name, message: "\(error)"))
             } catch {
                 situation.sources[name] = .unknown
                 result.errors.append(ReportedProblem(person: label, system: name, message: "\(error)"))
@@ -221,7 +224,7 @@ struct SyncJob: Sendable {
         let replacedAtSource: Bool = switch waiting.flatMap({ situation.sources[$0.source] }) {
         case .nothing?, nil: true
         case .photo(let candidate)?: candidate.photo != waiting?.sha256
-        case .echo?, .unknown?: false
+        case .echo?, .unknown?, .unreadable?: false
         }
         if let waiting, waiting.sha256 != plan.queue?.photo, waiting.sha256 != plan.approve?.photo, replacedAtSource {
             try await store.closeWaiting(waiting.sha256, as: .withdrawn, by: nil, reason: nil,
