@@ -148,11 +148,12 @@ extension GraphCLITests {
     }
 
     @Test func aSecondRunOnTheSameStoreIsRefusedNamingTheFirst() async throws {
-        try await withSandbox({ $0.latency = .milliseconds(100) }) { sandbox in
+        try await withSandbox({ $0.latency = .milliseconds(200) }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 20)
             let first = try work.start(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365"])
-            while await sandbox.graph.stats().uploads < 1, first.isRunning {
+            // The lock is taken before the first request; 20 uploads at 200 ms, 4 at a time, follow.
+            while await sandbox.graph.stats().tokenRequests < 1, first.isRunning {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let second = try await work.cli.running(["pull", "--config", "portrait.toml", "--from", "m365", "--out", "pulled"],

@@ -152,11 +152,12 @@ func newPortrait(seed: Int) throws -> Data {
     }
 
     @Test func aSecondSyncIsRefusedNamingTheFirst() async throws {
-        try await withSandbox({ $0.users = 20; $0.photoFraction = 0; $0.latency = .milliseconds(100) }) { sandbox in
+        try await withSandbox({ $0.users = 20; $0.photoFraction = 0; $0.latency = .milliseconds(200) }) { sandbox in
             let work = try Workspace()
             try work.syncSetup(sandbox: sandbox, people: 20, sync: "sources = [\"hr\"]\ntargets = [\"m365\"]")
             let first = try work.start(["sync", "--config", "portrait.toml"])
-            while await sandbox.graph.stats().uploads < 1, first.isRunning {
+            // The lock is taken before the first request; 20 uploads at 200 ms, 4 at a time, follow.
+            while await sandbox.graph.stats().tokenRequests < 1, first.isRunning {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let second = try await work.cli.running(["sync", "--config", "portrait.toml", "--json"],
