@@ -95,7 +95,6 @@ struct SyncStatus {
     }
 
     struct Person {
-        var id: Int64
         var label: String
         var approved: String?
         var waiting: PersonPhoto?
@@ -158,7 +157,7 @@ struct SyncStatus {
             }
             guard !agree else { continue }
             let label = try await store.personKeys(id)?.label ?? "person \(id)"
-            disagreeing.append(Person(id: id, label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
+            disagreeing.append(Person(label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
         }
         self.disagreeing = disagreeing.sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
     }

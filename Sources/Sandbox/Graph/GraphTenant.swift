@@ -25,7 +25,7 @@ actor GraphTenant {
         case refused(SandboxResponse)
     }
 
-    /// Latency and quota may be changed while it runs (`Sandbox.setConditions`).
+    /// Latency may be changed while it runs (`Sandbox.setConditions`).
     private(set) var options: SandboxOptions
     let users: [User]
     private let byKey: [String: Int]
@@ -39,9 +39,8 @@ actor GraphTenant {
     private var gate: ServiceGate
     private var etagCounter = 0
 
-    func setConditions(latency: Duration, googleQuotaPerMinute: Int) {
+    func setLatency(_ latency: Duration) {
         options.latency = latency
-        options.googleQuotaPerMinute = googleQuotaPerMinute
     }
 
     init(options: SandboxOptions) {
