@@ -37,12 +37,22 @@ let package = Package(
         // libvips passes over.
         .target(name: "CImageCheck", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
+        // OpenCV's face detector from Debian (libopencv-objdetect-dev, libopencv-imgproc-dev; the trained
+        // cascades from opencv-data) behind a plain C interface: OpenCV's API is C++.
+        .target(
+            name: "CFaceShim",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [
+                .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+            ]
+        ),
+
         // People, photos, renditions and the PhotoSystem protocol: no I/O, no dependencies.
         .target(name: "PortraitCore"),
         .target(
             name: "PortraitImaging",
             dependencies: [
-                "PortraitCore", "CVipsShim", "CVips", "CImageCheck",
+                "PortraitCore", "CVipsShim", "CVips", "CImageCheck", "CFaceShim",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

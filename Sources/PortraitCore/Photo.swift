@@ -26,6 +26,8 @@ public enum CropMode: String, Sendable, Hashable, Codable, CaseIterable {
     case centre
     /// libvips' attention-based crop: follows faces and detail away from the centre.
     case attention
+    /// Head and shoulders around the largest face (`FaceFraming`); the centre when there is none.
+    case face
 }
 
 /// One image a system wants: a square JPEG of `side` pixels, at most `maxBytes` long.

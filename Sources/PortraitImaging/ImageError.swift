@@ -8,6 +8,10 @@ public enum ImageError: Error, Sendable, CustomStringConvertible {
     case tooLarge(origin: String, bytes: Int, limit: Int)
     case tooManyPixels(origin: String, width: Int, height: Int)
     case cannotFit(origin: String, side: Int, maxBytes: Int)
+    /// OpenCV failed on this photo.
+    case faceDetectionFailed(origin: String, detail: String)
+    /// OpenCV's trained cascades are missing: no photo can be looked at for faces.
+    case faceDetectionUnavailable(detail: String)
 
     public var description: String {
         switch self {
@@ -22,6 +26,10 @@ public enum ImageError: Error, Sendable, CustomStringConvertible {
             return "\(origin) is \(width)×\(height) pixels; images over \(Photo.maxInputPixels / 1_000_000) megapixels are refused — export a smaller copy"
         case .cannotFit(let origin, let side, let maxBytes):
             return "\(origin): a \(side)×\(side) JPEG does not fit in \(maxBytes) bytes even at the lowest quality; raise max_bytes or lower side"
+        case .faceDetectionFailed(let origin, let detail):
+            return "face detection failed on \(origin): \(detail)"
+        case .faceDetectionUnavailable(let detail):
+            return "face detection is unavailable: \(detail)"
         }
     }
 

@@ -24,6 +24,15 @@ public struct RenderedPhoto: Sendable {
     /// The upright size of the original.
     public var width: Int
     public var height: Int
+    /// Faces and the guideline measures, when a profile crops by face or they were asked for.
+    public var measures: PhotoMeasures?
+    /// Where the face crop cut its square, in the original's upright pixels.
+    public var faceSquare: Square?
+
+    /// A profile asked for a face crop and no face was found: its square is the centre's.
+    public var faceCropFellBack: Bool {
+        fingerprints[.face] != nil && measures?.faces.isEmpty == true
+    }
 }
 
 /// A person's photo as Portrait keeps it (`ImagePipeline.master(of:)`).
@@ -61,8 +70,22 @@ public struct ImagePipeline: Sendable {
         Vips.ready
     }
 
-    public func render(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
-        try Self.withOwnErrors { try renderAlone(photo, profiles: profiles) }
+    /// Renditions for `profiles`; `measure` adds the guideline measures even where no profile
+    /// crops by face.
+    public func render(_ photo: Photo, profiles: [RenditionProfile], measure: Bool = false) throws -> RenderedPhoto {
+        try Self.withOwnErrors { try renderAlone(photo, profiles: profiles, measure: measure) }
+    }
+
+    /// Faces and the guideline measures alone (`portrait check-photos`).
+    public func measures(of photo: Photo) throws -> PhotoMeasures {
+        try Self.withOwnErrors {
+            let (base, width, height) = try decode(photo, shortSide: FaceDetector.decodeSide)
+            do {
+                return try Self.measures(of: base, width: width, height: height, origin: photo.origin)
+            } catch let failure as VipsFailure {
+                throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+            }
+        }
     }
 
     /// The fingerprint of a photo as another system stores it, to compare with ours.
@@ -104,14 +127,22 @@ public struct ImagePipeline: Sendable {
         }
     }
 
-    private func renderAlone(_ photo: Photo, profiles: [RenditionProfile]) throws -> RenderedPhoto {
+    private func renderAlone(_ photo: Photo, profiles: [RenditionProfile], measure: Bool) throws -> RenderedPhoto {
         let neededSide = profiles.map(\.side).max() ?? PerceptualHash.grid
-        let (base, width, height) = try decode(photo, shortSide: neededSide)
+        let facing = profiles.contains { $0.crop == .face }
+        // A face crop may zoom in: decode with room for it (still one decode), and never too small
+        // to find a face in.
+        let decodeSide = facing || measure ? max(neededSide * (facing ? Self.faceCropReach : 1), FaceDetector.decodeSide) : neededSide
+        let (base, width, height) = try decode(photo, shortSide: decodeSide)
         do {
+            let measures = facing || measure ? try Self.measures(of: base, width: width, height: height, origin: photo.origin) : nil
+            // The face in the decoded copy's pixels.
+            let face = measures?.faces.first?.scaled(by: Double(base.width) / Double(width))
+            let framed = face.map { FaceFraming.square(width: base.width, height: base.height, face: $0, minSide: neededSide) }
             var squares: [CropMode: VipsImageRef] = [:]
             func square(_ crop: CropMode) throws -> VipsImageRef {
                 if let cached = squares[crop] { return cached }
-                let made = try Self.square(base, crop: crop)
+                let made = try Self.square(base, crop: crop, framed: framed)
                 squares[crop] = made
                 return made
             }
@@ -122,7 +153,8 @@ public struct ImagePipeline: Sendable {
             let renditions = try profiles.map { profile in
                 try rendition(from: try square(profile.crop), profile: profile, origin: photo.origin)
             }
-            return RenderedPhoto(renditions: renditions, fingerprints: fingerprints, width: width, height: height)
+            return RenderedPhoto(renditions: renditions, fingerprints: fingerprints, width: width, height: height,
+                                 measures: measures, faceSquare: facing ? framed?.scaled(by: Double(width) / Double(base.width)) : nil)
         } catch let failure as VipsFailure {
             throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
         }
@@ -230,19 +262,48 @@ public struct ImagePipeline: Sendable {
 
     // MARK: - Renditions
 
-    private static func square(_ image: VipsImageRef, crop: CropMode) throws -> VipsImageRef {
+    /// How far a face crop may zoom in: the photo is decoded with this many times the pixels the
+    /// largest profile needs, so a face crop up to this much tighter than the short side keeps
+    /// every rendition at full size.
+    static let faceCropReach = 2
+
+    /// The square for `crop`; a face crop cuts `framed` (`FaceFraming`, in `image`'s pixels), or
+    /// the centre's when no face was found.
+    private static func square(_ image: VipsImageRef, crop: CropMode, framed: Square? = nil) throws -> VipsImageRef {
         let side = min(image.width, image.height)
-        if image.width == image.height { return image }
+        func area(_ left: Int, _ top: Int, _ side: Int) throws -> VipsImageRef {
+            try image.apply { pv_extract_area($0, $1, Int32(left), Int32(top), Int32(side), Int32(side)) }
+        }
         let cropped: VipsImageRef
         switch crop {
-        case .centre:
-            let left = (image.width - side) / 2
-            let top = (image.height - side) / 2
-            cropped = try image.apply { pv_extract_area($0, $1, Int32(left), Int32(top), Int32(side), Int32(side)) }
+        case .face where framed != nil:
+            if framed!.side == image.width && framed!.side == image.height { return image }
+            cropped = try area(framed!.left, framed!.top, framed!.side)
+        case .centre, .face:
+            if image.width == image.height { return image }
+            cropped = try area((image.width - side) / 2, (image.height - side) / 2, side)
         case .attention:
+            if image.width == image.height { return image }
             cropped = try image.apply { pv_smartcrop_attention($0, $1, Int32(side), Int32(side)) }
         }
         return try cropped.materialised()
+    }
+
+    /// Faces and the guideline measures from a small grey copy of the decoded photo (of the
+    /// original's `width`×`height`).
+    private static func measures(of base: VipsImageRef, width: Int, height: Int, origin: String) throws -> PhotoMeasures {
+        let factor = min(1, (Double(FaceDetector.workingPixels) / Double(base.width * base.height)).squareRoot())
+        var image = base
+        if factor < 1 { image = try image.apply { pv_resize($0, $1, factor, factor) } }
+        image = try image.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
+        if image.format != VIPS_FORMAT_UCHAR { image = try image.apply { pv_cast($0, $1, VIPS_FORMAT_UCHAR) } }
+        if image.bands > 1 { image = try image.apply { pv_extract_band($0, $1, 0, 1) } }
+        let grey = GreyImage(width: image.width, height: image.height, pixels: [UInt8](try image.pixels()))
+        do {
+            return try FaceDetector.measure(grey, scale: Double(width) / Double(grey.width), width: width, height: height)
+        } catch let failure as OpenCVFailure {
+            throw ImageError.faceDetectionFailed(origin: origin, detail: failure.message)
+        }
     }
 
     private func rendition(from square: VipsImageRef, profile: RenditionProfile, origin: String) throws -> Rendition {

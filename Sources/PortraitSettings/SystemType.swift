@@ -32,12 +32,12 @@ extension ConfigTable {
             upscale: try bool("upscale") ?? false)
     }
 
-    /// `crop`: "centre" or "attention"; the American "center" is the centre too.
+    /// `crop`: "face", "centre" or "attention"; the American "center" is the centre too.
     private func crop() throws -> CropMode? {
         guard let text = try string("crop") else { return nil }
         if text == "center" { return .centre }
         guard let crop = CropMode(rawValue: text) else {
-            throw error("crop", "expected \"centre\" (or \"center\") or \"attention\", found \"\(text)\"")
+            throw error("crop", "expected \"face\", \"centre\" (or \"center\") or \"attention\", found \"\(text)\"")
         }
         return crop
     }

