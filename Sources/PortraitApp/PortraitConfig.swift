@@ -16,8 +16,10 @@ public struct PortraitConfig {
     public let maxInputBytes: Int
     /// In the order the file names them.
     public let systemNames: [String]
-    /// `[sync]`, when the file has one.
+    /// `[sync]`, when the file has one; it carries `guidelines` too.
     public let syncPolicy: SyncPolicy?
+    /// `[guidelines]`, when the file has one: an organisation opts in to having photos checked.
+    public let guidelines: Guidelines?
     private let tables: [String: ConfigTable]
     private let environment: [String: String]
 
@@ -48,9 +50,10 @@ public struct PortraitConfig {
             try images.finish(expected: "[images] takes `max_input_mb`")
         }
 
+        let guidelines = try top.subtable("guidelines").map(Self.guidelines)
         let syncTable = try top.subtable("sync")
         let systemsTable = try top.subtable("systems")
-        try top.finish(expected: "the file takes [store], [images], [sync] and [systems.NAME] tables")
+        try top.finish(expected: "the file takes [store], [images], [guidelines], [sync] and [systems.NAME] tables")
         guard let systemsTable, !systemsTable.keys.isEmpty else {
             throw document.error(at: "systems", "no systems are defined; add at least one [systems.NAME] table with a `type`")
         }
@@ -60,9 +63,22 @@ public struct PortraitConfig {
             guard let table = try systemsTable.subtable(name) else { continue }
             tables[name] = table
         }
-        let policy = try syncTable.map { try Self.policy($0, systems: names) }
+        var policy = try syncTable.map { try Self.policy($0, systems: names) }
+        policy?.guidelines = guidelines
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
-                              syncPolicy: policy, tables: tables, environment: environment)
+                              syncPolicy: policy, guidelines: guidelines, tables: tables, environment: environment)
+    }
+
+    /// `[guidelines]`: the defaults for any key left out.
+    private static func guidelines(_ table: ConfigTable) throws -> Guidelines {
+        var rules = Guidelines.standard
+        if let faces = try table.int("faces", in: 0...50) { rules.faces = faces }
+        if let side = try table.int("min_side", in: 1...10_000) { rules.minSide = side }
+        if let share = try table.numberRange("face_share", in: 0...1) { rules.faceShare = share }
+        if let sharpness = try table.number("min_sharpness", in: 0...1000) { rules.minSharpness = sharpness }
+        if let brightness = try table.number("min_brightness", in: 0...1) { rules.minBrightness = brightness }
+        try table.finish(expected: "[guidelines] takes faces, min_side, face_share, min_sharpness and min_brightness")
+        return rules
     }
 
     /// `[sync]`: every name a system of the file, each once per list.

@@ -28,11 +28,17 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only this person (a mail, UPN or employee id); repeat for more.")
     var only: [String] = []
 
+    @Flag(name: .long, help: "Photos against [guidelines] in portrait.toml are failures and not written (else warnings).")
+    var strict = false
+
     func run() async throws {
         Terminal.startLogging(verbose: common.verbose)
         let report: PushReport
         do {
             let config = try common.loadConfig()
+            if strict, config.guidelines == nil {
+                throw UsageError(description: "--strict checks photos against [guidelines], and \(config.file.path) has none; add a [guidelines] table (README: Faces and photo guidelines)")
+            }
             let targetNames = try Self.targetNames(to, source: from)
             let source = try config.system(named: from)
             let targets = try targetNames.map { try config.target(named: $0) }
@@ -45,7 +51,7 @@ struct PushCommand: AsyncParsableCommand {
             Interrupts.stopGracefully(stop)
             let bar = ProgressBar(verbose: common.verbose)
             report = try await PushEngine(store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes)).push(
-                from: source, to: targets, options: .init(dryRun: dryRun, force: force, only: Set(only), stop: stop),
+                from: source, to: targets, options: .init(dryRun: dryRun, force: force, only: Set(only), stop: stop, guidelines: config.guidelines, strict: strict),
                 progress: bar.update)
             bar.end()
             withExtendedLifetime(lock) {}

@@ -1,4 +1,5 @@
 import Foundation
+import PortraitCore
 import PortraitEngine
 
 /// Reports as a person reads them on a terminal.
@@ -62,6 +63,33 @@ enum ReportText {
             lines += ["", "\(report.source) stopped answering: \(strip(reason, report.source)); run the same command again once it answers."]
         }
         lines += section("Failed", report.errors)
+        return lines.joined(separator: "\n")
+    }
+
+    static func photoCheck(_ report: PhotoCheck.Report, guidelines: Guidelines) -> String {
+        let passed = report.verdicts.count - report.failed
+        var lines = ["Checked \(report.verdicts.count) photo\(report.verdicts.count == 1 ? "" : "s"): \(passed) pass, \(report.failed) fall short"
+            + (report.withoutPhoto > 0 ? "; \(people(report.withoutPhoto)) without a photo" : ""), ""]
+        let share = guidelines.faceShare
+        lines.append(String(format: "Guidelines: %d face%@, face %.0f–%.0f%% of the width, at least %d px on the short side, sharpness at least %.0f, brightness at least %.2f.",
+                            guidelines.faces, guidelines.faces == 1 ? "" : "s", share.lowerBound * 100, share.upperBound * 100,
+                            guidelines.minSide, guidelines.minSharpness, guidelines.minBrightness))
+        if !report.verdicts.isEmpty {
+            lines.append("")
+            lines += table([["photo", "verdict", "faces", "face", "sharpness", "brightness", "size"]] + report.verdicts.map { verdict in
+                guard let m = verdict.measures else { return [verdict.subject, "unreadable", "", "", "", "", ""] }
+                return [verdict.subject, verdict.ok ? "ok" : "falls short", "\(m.faces.count)",
+                        m.faceShare.map { String(format: "%.0f%%", $0 * 100) } ?? "–", String(format: "%.0f", m.sharpness),
+                        String(format: "%.2f", m.brightness), "\(m.width)×\(m.height)"]
+            })
+        }
+        let short = report.verdicts.filter { !$0.ok }
+        if !short.isEmpty {
+            lines += ["", "Falling short (\(short.count)):"] + short.map { "  \($0.subject): \($0.reasons.joined(separator: "; "))" }
+        }
+        if let reason = report.unreachable {
+            lines += ["", "The system stopped answering: \(reason); run the same command again once it answers."]
+        }
         return lines.joined(separator: "\n")
     }
 

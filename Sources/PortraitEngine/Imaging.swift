@@ -17,8 +17,12 @@ struct Imaging: Sendable {
         renderSlots = Limiter(width: cores)
     }
 
-    func render(_ photo: Photo, profiles: [RenditionProfile]) async throws -> RenderedPhoto {
-        try await run { try $0.render(photo, profiles: profiles) }
+    func render(_ photo: Photo, profiles: [RenditionProfile], measure: Bool = false) async throws -> RenderedPhoto {
+        try await run { try $0.render(photo, profiles: profiles, measure: measure) }
+    }
+
+    func measures(of photo: Photo) async throws -> PhotoMeasures {
+        try await run { try $0.measures(of: photo) }
     }
 
     func fingerprint(of photo: Photo) async throws -> Fingerprint {

@@ -51,7 +51,7 @@ struct PersonJob: Sendable {
         do {
             guard let photo = try await imaging.photoSlots.withPermit({ () async throws -> RenderedPhoto? in
                 guard let photo = try await source.readPhoto(of: account) else { return nil }
-                return try await imaging.render(photo, profiles: wanted)
+                return try await imaging.render(photo, profiles: wanted, measure: options.guidelines != nil)
             }) else {
                 result.outcomes += pending.map {
                     ItemOutcome(person: person, system: $0.name, action: .skipped, message: "no photo in \(source.name)")
@@ -67,6 +67,22 @@ struct PersonJob: Sendable {
             return result
         }
         if let warning = smallerThanWanted(rendered, pending, person: person) { result.warnings.append(warning) }
+        if rendered.faceCropFellBack {
+            result.warnings.append(ReportedProblem(person: person, system: source.name, message: "no face found: cut at the centre"))
+        }
+        if let guidelines = options.guidelines, let measures = rendered.measures {
+            let reasons = guidelines.reasons(for: measures)
+            if !reasons.isEmpty {
+                let text = "against the photo guidelines: " + reasons.joined(separator: "; ")
+                guard !options.strict else {
+                    result.outcomes += pending.map {
+                        ItemOutcome(person: person, system: $0.name, action: .failed, message: text + " — not written (--strict)", failure: .source)
+                    }
+                    return result
+                }
+                result.warnings.append(ReportedProblem(person: person, system: source.name, message: text))
+            }
+        }
 
         for item in pending {
             guard !options.stop.requested else {

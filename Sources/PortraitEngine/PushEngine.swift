@@ -19,12 +19,18 @@ public struct PushEngine: Sendable {
         public var only: Set<String>
         /// Ctrl-C: start no more people or writes, finish those in flight.
         public var stop: StopSignal
+        /// `[guidelines]`: photos that fall short are reported, or with `strict` not written.
+        public var guidelines: Guidelines?
+        public var strict: Bool
 
-        public init(dryRun: Bool = false, force: Bool = false, only: Set<String> = [], stop: StopSignal = StopSignal()) {
+        public init(dryRun: Bool = false, force: Bool = false, only: Set<String> = [], stop: StopSignal = StopSignal(),
+                    guidelines: Guidelines? = nil, strict: Bool = false) {
             self.dryRun = dryRun
             self.force = force
             self.only = Set(only.map { $0.lowercased() })
             self.stop = stop
+            self.guidelines = guidelines
+            self.strict = strict
         }
 
         /// Whether `--only` lets this person through.

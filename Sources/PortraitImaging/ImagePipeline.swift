@@ -130,9 +130,9 @@ public struct ImagePipeline: Sendable {
     private func renderAlone(_ photo: Photo, profiles: [RenditionProfile], measure: Bool) throws -> RenderedPhoto {
         let neededSide = profiles.map(\.side).max() ?? PerceptualHash.grid
         let facing = profiles.contains { $0.crop == .face }
-        // A face crop may zoom in: decode with room for it (still one decode), and never too small
-        // to find a face in.
-        let decodeSide = facing || measure ? max(neededSide * (facing ? Self.faceCropReach : 1), FaceDetector.decodeSide) : neededSide
+        // Never too small to find a face in. Not larger for a face crop to zoom into: decoding at
+        // twice the side cost more than the whole centre-crop pipeline (docs: ARCHITECTURE).
+        let decodeSide = facing || measure ? max(neededSide, FaceDetector.decodeSide) : neededSide
         let (base, width, height) = try decode(photo, shortSide: decodeSide)
         do {
             let measures = facing || measure ? try Self.measures(of: base, width: width, height: height, origin: photo.origin) : nil
@@ -261,11 +261,6 @@ public struct ImagePipeline: Sendable {
     }
 
     // MARK: - Renditions
-
-    /// How far a face crop may zoom in: the photo is decoded with this many times the pixels the
-    /// largest profile needs, so a face crop up to this much tighter than the short side keeps
-    /// every rendition at full size.
-    static let faceCropReach = 2
 
     /// The square for `crop`; a face crop cuts `framed` (`FaceFraming`, in `image`'s pixels), or
     /// the centre's when no face was found.

@@ -44,6 +44,25 @@ public final class ConfigTable {
         return int
     }
 
+    /// A number, integer or not, within `range`.
+    public func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = take(key) else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init) else { throw mismatch(key, "a number", value) }
+        guard range.contains(number) else { throw error(key, "expected a number from \(range.lowerBound) to \(range.upperBound), found \(number)") }
+        return number
+    }
+
+    /// `[low, high]`: two numbers within `range`, the first not above the second.
+    public func numberRange(_ key: String, in range: ClosedRange<Double>) throws -> ClosedRange<Double>? {
+        guard let value = take(key) else { return nil }
+        let numbers = value.array?.compactMap { $0.double ?? $0.int.map(Double.init) } ?? []
+        guard numbers.count == 2, value.array?.count == 2 else { throw mismatch(key, "two numbers, [low, high]", value) }
+        guard numbers.allSatisfy(range.contains), numbers[0] <= numbers[1] else {
+            throw error(key, "expected [low, high] from \(range.lowerBound) to \(range.upperBound), low first, found [\(numbers[0]), \(numbers[1])]")
+        }
+        return numbers[0]...numbers[1]
+    }
+
     public func bool(_ key: String) throws -> Bool? {
         guard let value = take(key) else { return nil }
         guard let bool = value.bool else { throw mismatch(key, "true or false", value) }

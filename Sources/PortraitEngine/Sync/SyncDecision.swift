@@ -11,12 +11,16 @@ public struct PersonSituation: Sendable, Equatable {
         public var firstSeen: Date
         public var width: Int
         public var height: Int
+        /// Why it falls short of the photo guidelines (`[guidelines]`); empty when it meets them
+        /// or there are none.
+        public var shortfalls: [String]
 
-        public init(photo: String, firstSeen: Date, width: Int, height: Int) {
+        public init(photo: String, firstSeen: Date, width: Int, height: Int, shortfalls: [String] = []) {
             self.photo = photo
             self.firstSeen = firstSeen
             self.width = width
             self.height = height
+            self.shortfalls = shortfalls
         }
     }
 
@@ -165,6 +169,9 @@ extension SyncPolicy {
             } else if situation.verdicts[photo] != .approved, side < minSide {
                 waiting = (winner.source, photo)
                 plan.queue = (photo, winner.source, "too small (\(winner.candidate.width)×\(winner.candidate.height), under min_side \(minSide))")
+            } else if situation.verdicts[photo] != .approved, !winner.candidate.shortfalls.isEmpty {
+                waiting = (winner.source, photo)
+                plan.queue = (photo, winner.source, "against the photo guidelines: " + winner.candidate.shortfalls.joined(separator: "; "))
             } else {
                 plan.approve = (photo, winner.source)
                 shown = photo

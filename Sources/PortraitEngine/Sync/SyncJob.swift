@@ -73,6 +73,7 @@ struct SyncJob: Sendable {
             }
         }
 
+        if let guidelines = policy.guidelines { await measureNewPhotos(against: guidelines, in: &situation, label: label) }
         let plan = policy.decide(situation)
         // A photo already waiting is not news: the queue says it waits.
         let alreadyWaiting = photos.contains { $0.sha256 == plan.queue?.photo && $0.status == .waiting }
@@ -181,6 +182,23 @@ struct SyncJob: Sendable {
         }
         if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
         return (.photo(try await candidate(sha, firstSeen: firstSeen)), version)
+    }
+
+    /// Notes what each photo not yet decided on lacks against the guidelines, measured on its
+    /// master. One that cannot be measured waits too: the organisation asked for photos to be checked.
+    private func measureNewPhotos(against guidelines: Guidelines, in situation: inout PersonSituation, label: String) async {
+        for (name, shows) in situation.sources {
+            guard case .photo(var candidate) = shows, candidate.photo != situation.approved,
+                  situation.verdicts[candidate.photo] ?? .waiting == .waiting else { continue }
+            do {
+                let photo = Photo(bytes: try store.photos.get(candidate.photo), version: candidate.photo, origin: "\(label)'s photo in \(name)")
+                let measures = try await imaging.photoSlots.withPermit { try await imaging.measures(of: photo) }
+                candidate.shortfalls = guidelines.reasons(for: measures)
+            } catch {
+                candidate.shortfalls = ["could not be checked (\(error))"]
+            }
+            situation.sources[name] = .photo(candidate)
+        }
     }
 
     private func candidate(_ sha: String, firstSeen: Date) async throws -> PersonSituation.Candidate {

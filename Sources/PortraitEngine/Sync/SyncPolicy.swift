@@ -37,6 +37,8 @@ public struct SyncPolicy: Sendable, Equatable {
     /// The keys accounts are joined into people by, in order: the first key an account and a
     /// person share decides.
     public var join: [MatchKey]
+    /// `[guidelines]`: a new photo that falls short of them waits for approval, with the reasons.
+    public var guidelines: Guidelines?
 
     public static let defaultJoin: [MatchKey] = [.employeeId, .mail, .userPrincipalName]
 
