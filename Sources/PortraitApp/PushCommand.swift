@@ -104,6 +104,7 @@ struct PushJSON: Encodable {
     var warnings: [ReportedProblem]
     var replaced: [ReportedProblem]
     var restored: [ReportedProblem]
+    var noFace: [String]
     var unreachable: [String: String]
     var people: Int
     var done: Int
@@ -121,6 +122,7 @@ struct PushJSON: Encodable {
         warnings = report.warnings
         replaced = report.replaced
         restored = report.restored
+        noFace = report.noFace.sorted()
         unreachable = report.unreachable
         people = report.people
         done = report.done
@@ -133,6 +135,7 @@ struct PushJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case command, source, targets, items, errors, warnings, replaced, restored, unreachable, people, done, interrupted, seconds
         case dryRun = "dry_run"
+        case noFace = "no_face"
         case runId = "run_id"
         case exitCode = "exit_code"
     }

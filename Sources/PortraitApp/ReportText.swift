@@ -46,6 +46,11 @@ enum ReportText {
         lines += section(report.dryRun ? "Would replace photos changed elsewhere" : "Replaced photos changed elsewhere", report.replaced)
         lines += section(report.dryRun ? "Would restore photos deleted elsewhere" : "Restored photos deleted elsewhere", report.restored)
         lines += section("Warnings", report.warnings)
+        if !report.noFace.isEmpty {
+            let names = report.noFace.sorted()
+            lines += ["", "No face found in \(photos(names.count)), cut at the centre instead: " + names.prefix(10).joined(separator: ", ")
+                + (names.count > 10 ? " and \(names.count - 10) more (--json lists them)" : "")]
+        }
         if let runId = report.runId {
             lines.append("")
             lines.append("Run \(runId) is in the audit log: portrait log \(runId)")
@@ -135,6 +140,8 @@ enum ReportText {
 
     /// "1 person", "2 people".
     static func people(_ count: Int) -> String { count == 1 ? "1 person" : "\(count) people" }
+
+    static func photos(_ count: Int) -> String { count == 1 ? "1 photo" : "\(count) photos" }
 
     static func section(_ title: String, _ problems: [ReportedProblem]) -> [String] {
         guard !problems.isEmpty else { return [] }

