@@ -90,7 +90,19 @@ import Testing
         #expect(error("[systems.o]\ntype = \"folder\"\npath = \"o\"\nside = 0\n")?.description.contains("from 16 to 4096, found 0") == true)
         let crop = error("[systems.o]\ntype = \"folder\"\npath = \"o\"\ncrop = \"middle\"\n")
         #expect(crop?.line == 4)
-        #expect(crop?.description.contains("expected \"centre\" (or \"center\") or \"attention\", found \"middle\"") == true)
+        #expect(crop?.description.contains("expected \"face\", \"centre\" (or \"center\") or \"attention\", found \"middle\"") == true)
+    }
+
+    @Test func guidelinesTakeTheDefaultsForWhatIsLeftOut() throws {
+        let out = "\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n"
+        let rules = try #require(try load("[guidelines]\nmin_side = 400\nface_share = [0.25, 0.7]\n" + out).guidelines)
+        #expect(rules.minSide == 400 && rules.faceShare == 0.25...0.7 && rules.faces == 1 && rules.minSharpness == Guidelines.standard.minSharpness)
+        #expect(try load(out).guidelines == nil, "without the table nothing is checked")
+        let reversed = error("[guidelines]\nface_share = [0.8, 0.2]\n" + out)
+        #expect(reversed?.line == 2 && reversed?.description.contains("guidelines.face_share: expected [low, high] from 0.0 to 1.0, low first") == true, "\(String(describing: reversed))")
+        let typo = error("[guidelines]\nfacez = 2\n" + out)
+        #expect(typo?.description.contains("guidelines.facez: unknown key; did you mean `faces`?") == true, "\(String(describing: typo))")
+        #expect(error("[guidelines]\nmin_brightness = 2\n" + out)?.description.contains("from 0.0 to 1.0, found 2.0") == true)
     }
 
     @Test func missingRequiredKeyNamesTheTable() {

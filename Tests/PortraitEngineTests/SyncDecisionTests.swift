@@ -145,6 +145,20 @@ import Testing
         #expect(Self.school.decide(approved).writes == ["ad"], "approved by a person, it is published as it is")
     }
 
+    @Test func aPhotoAgainstTheGuidelinesWaitsWithTheReasons() {
+        var shortfall = Self.photo("A")
+        if case .photo(var candidate) = shortfall {
+            candidate.shortfalls = ["no face found", "blurred (sharpness 5, at least 12)"]
+            shortfall = .photo(candidate)
+        }
+        let plan = Self.school.decide(S(sources: ["hr": shortfall], targets: ["ad": .nothing(wasOurs: false)]))
+        #expect(plan.queue?.reason == "against the photo guidelines: no face found; blurred (sharpness 5, at least 12)")
+        #expect(plan.writes.isEmpty && plan.approve == nil)
+        var approved = S(sources: ["hr": shortfall], targets: ["ad": .nothing(wasOurs: false)])
+        approved.verdicts = ["A": .approved]
+        #expect(Self.school.decide(approved).writes == ["ad"], "approved by a person, it is published")
+    }
+
     @Test func anEchoIsNotAChange() {
         let plan = Self.engineer.decide(S(approved: "A", approvedSource: "hr", sources: ["entra": .echo, "hr": Self.photo("A")],
                                           targets: ["entra": .ours(photo: "A", current: true), "ad": .ours(photo: "A", current: true)]))
