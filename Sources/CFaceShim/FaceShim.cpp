@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 #include <vector>
 
 struct pf_cascade {
@@ -19,7 +20,9 @@ static void set_error(char *error, size_t size, const char *message) {
 pf_cascade *pf_cascade_load(const char *path, char *error, size_t error_size) {
     try {
         // Portrait works on one photo per core itself; OpenCV's own threads would only compete.
-        cv::setNumThreads(1);
+        // Set once, before any detection: changing it while another thread detects is a race.
+        static std::once_flag threads;
+        std::call_once(threads, [] { cv::setNumThreads(1); });
         auto *cascade = new pf_cascade();
         if (!cascade->classifier.load(path)) {
             delete cascade;
@@ -36,7 +39,7 @@ pf_cascade *pf_cascade_load(const char *path, char *error, size_t error_size) {
 void pf_cascade_free(pf_cascade *cascade) { delete cascade; }
 
 int pf_cascade_detect(pf_cascade *cascade, const unsigned char *grey, int width, int height,
-                      int min_side, int min_neighbours, pf_box *boxes, int capacity,
+                      int min_side, int max_side, int min_neighbours, pf_box *boxes, int capacity,
                       char *error, size_t error_size) {
     try {
         // A header over the caller's pixels: no copy.
@@ -46,7 +49,7 @@ int pf_cascade_detect(pf_cascade *cascade, const unsigned char *grey, int width,
         std::vector<cv::Rect> found;
         std::vector<int> neighbours;
         cascade->classifier.detectMultiScale(equalised, found, neighbours, 1.1, min_neighbours, 0,
-                                             cv::Size(min_side, min_side));
+                                             cv::Size(min_side, min_side), cv::Size(max_side, max_side));
         std::vector<size_t> order(found.size());
         for (size_t i = 0; i < order.size(); i++) order[i] = i;
         std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].area() > found[b].area(); });

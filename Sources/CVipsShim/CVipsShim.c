@@ -1,4 +1,9 @@
 #include "CVipsShim.h"
+#include <vips/vector.h>
+
+void pv_vector_disable(void) {
+    vips_vector_set_enabled(FALSE);
+}
 
 VipsImage *pv_image_new_from_buffer(const void *buf, size_t len) {
     return vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);

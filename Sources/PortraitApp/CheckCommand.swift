@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PortraitCore
 import PortraitEngine
+import PortraitImaging
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,6 +88,9 @@ struct CheckCommand: AsyncParsableCommand {
                     let item = ListingItem(subject: problem.subject, message: problem.message)
                     if problem.severity == .warning { result.warnings.append(item) } else { result.errors.append(item) }
                 }
+            }
+            if system.capabilities.renditions.contains(where: { $0.crop == .face }), let problem = ImagePipeline.faceDetectionProblem {
+                result.errors.append(ListingItem(subject: "", message: "crop = \"face\": \(problem)"))
             }
             // A target that can say whether it may be written to, before a push finds out per person.
             if let target = system as? any WriteAccessChecking, !target.capabilities.renditions.isEmpty,

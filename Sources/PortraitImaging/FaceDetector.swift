@@ -15,8 +15,8 @@ enum FaceDetector {
     /// Where Debian (and OpenCV's own `make install`) put the cascades.
     static let dataFolders = ["/usr/share/opencv4", "/usr/local/share/opencv4"]
 
-    /// Detection runs on a grey copy with at most this many pixels: enough for a face a twentieth
-    /// of the photo wide, and a few milliseconds per photo.
+    /// Detection runs on a grey copy of about this many pixels (from half to twice as many):
+    /// enough for a face a sixteenth of the photo wide.
     static let workingPixels = 320 * 427
     /// The short side a photo is decoded to when only measured: the working copy's, with room.
     static let decodeSide = 480
@@ -51,15 +51,24 @@ enum FaceDetector {
                              sharpness: sharpness, brightness: brightness)
     }
 
-    /// Frontal faces, else faces in profile (either way), largest first.
+    /// Frontal faces, else faces in profile (either way), largest first; in `grey`'s pixels.
+    ///
+    /// Coarse to fine, since a cascade's cost grows with the pixels searched: a copy at half the
+    /// size first, where a portrait's face is found in a few milliseconds; only if it shows none,
+    /// the faces too small for it in the full working copy; then faces in profile.
     static func faces(in grey: GreyImage) throws -> [FaceBox] {
-        let minSide = max(20, Int(Double(min(grey.width, grey.height)) * smallestFace))
-        var found = try frontal.detect(in: grey, minSide: minSide)
+        let window = 20
+        let coarse = grey.halved()
+        var found = try frontal.detect(in: coarse, minSide: window).map { $0.scaled(by: 2) }
+        let smallest = max(window, Int(Double(min(grey.width, grey.height)) * smallestFace))
         if found.isEmpty {
-            let mirrored = try profile.detect(in: grey.mirrored(), minSide: minSide).map {
+            found = try frontal.detect(in: grey, minSide: smallest, maxSide: 2 * window + 4)
+        }
+        if found.isEmpty {
+            let mirrored = try profile.detect(in: grey.mirrored(), minSide: smallest).map {
                 FaceBox(x: Double(grey.width) - $0.x - $0.width, y: $0.y, width: $0.width, height: $0.height, confidence: $0.confidence)
             }
-            found = (try profile.detect(in: grey, minSide: minSide) + mirrored).map {
+            found = (try profile.detect(in: grey, minSide: smallest) + mirrored).map {
                 var face = $0
                 face.profile = true
                 return face
@@ -75,6 +84,16 @@ enum FaceDetector {
         return faces
     }
 
+    static var setupProblem: String? {
+        do {
+            _ = try cascadePath(frontal.file)
+            _ = try cascadePath(profile.file)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// The folder holding the cascades, or an error saying how to install them.
     static func cascadePath(_ file: String) throws -> String {
         for folder in dataFolders where FileManager.default.fileExists(atPath: "\(folder)/\(file)") {
@@ -86,7 +105,7 @@ enum FaceDetector {
 
 /// Loaded cascades of one file, one per thread at a time.
 private final class CascadePool: @unchecked Sendable {
-    private let file: String
+    let file: String
     private let minNeighbours: Int
     private let lock = NSLock()
     private var idle: [OpaquePointer] = []
@@ -96,13 +115,13 @@ private final class CascadePool: @unchecked Sendable {
         self.minNeighbours = minNeighbours
     }
 
-    func detect(in grey: GreyImage, minSide: Int) throws -> [FaceBox] {
+    func detect(in grey: GreyImage, minSide: Int, maxSide: Int = 0) throws -> [FaceBox] {
         let cascade = try borrow()
         defer { lock.withLock { idle.append(cascade) } }
         let capacity = 16
         var boxes = [pf_box](repeating: pf_box(), count: capacity)
         let count = try grey.withPixels { pixels, error in
-            Int(pf_cascade_detect(cascade, pixels, Int32(grey.width), Int32(grey.height), Int32(minSide),
+            Int(pf_cascade_detect(cascade, pixels, Int32(grey.width), Int32(grey.height), Int32(minSide), Int32(maxSide),
                                   Int32(minNeighbours), &boxes, Int32(capacity), error, 256))
         } check: { $0 >= 0 }
         return boxes.prefix(min(count, capacity)).map {
@@ -127,6 +146,12 @@ struct GreyImage {
     var height: Int
     var pixels: [UInt8]
 
+    init(width: Int, height: Int, pixels: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
     /// The share of pixels no different (±1) from their right and lower neighbours: high for flat
     /// colour (drawings), low for anything a camera saw.
     var flatShare: Double {
@@ -141,10 +166,48 @@ struct GreyImage {
         return Double(flat) / Double((width - 1) * (height - 1))
     }
 
+    /// Half the size each way, each pixel the mean of four.
+    func halved() -> GreyImage {
+        let (outWidth, outHeight) = (width / 2, height / 2)
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
+        for row in 0..<outHeight {
+            let above = 2 * row * width, below = above + width
+            for column in 0..<outWidth {
+                let x = 2 * column
+                out[row * outWidth + column] = UInt8((Int(pixels[above + x]) + Int(pixels[above + x + 1]) + Int(pixels[below + x]) + Int(pixels[below + x + 1]) + 2) / 4)
+            }
+        }
+        return GreyImage(width: outWidth, height: outHeight, pixels: out)
+    }
+
     func mirrored() -> GreyImage {
         var flipped = pixels
         for row in 0..<height { flipped[(row * width)..<((row + 1) * width)].reverse() }
         return GreyImage(width: width, height: height, pixels: flipped)
+    }
+
+    /// The luminance of 8-bit sRGB (or grey) pixels, each `factor`×`factor` block averaged.
+    init(shrinking samples: Data, width: Int, height: Int, bands: Int, by factor: Int) {
+        let (outWidth, outHeight) = (width / factor, height / factor)
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
+        samples.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            for row in 0..<outHeight {
+                for column in 0..<outWidth {
+                    var sum = 0
+                    for y in (row * factor)..<(row * factor + factor) {
+                        var offset = (y * width + column * factor) * bands
+                        for _ in 0..<factor {
+                            // Rec. 601 weights in 256ths.
+                            sum += bands >= 3 ? 77 * Int(bytes[offset]) + 150 * Int(bytes[offset + 1]) + 29 * Int(bytes[offset + 2]) : 256 * Int(bytes[offset])
+                            offset += bands
+                        }
+                    }
+                    out[row * outWidth + column] = UInt8(min(255, sum / (256 * factor * factor)))
+                }
+            }
+        }
+        self.init(width: outWidth, height: outHeight, pixels: out)
     }
 
     var mean: Double { Double(pixels.reduce(0) { $0 + Int($1) }) / Double(max(pixels.count, 1)) }

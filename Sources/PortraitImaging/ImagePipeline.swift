@@ -76,6 +76,9 @@ public struct ImagePipeline: Sendable {
         try Self.withOwnErrors { try renderAlone(photo, profiles: profiles, measure: measure) }
     }
 
+    /// Why faces cannot be found on this machine (OpenCV's trained cascades are missing), or nil.
+    public static var faceDetectionProblem: String? { FaceDetector.setupProblem }
+
     /// Faces and the guideline measures alone (`portrait check-photos`).
     public func measures(of photo: Photo) throws -> PhotoMeasures {
         try Self.withOwnErrors {
@@ -287,13 +290,10 @@ public struct ImagePipeline: Sendable {
     /// Faces and the guideline measures from a small grey copy of the decoded photo (of the
     /// original's `width`×`height`).
     private static func measures(of base: VipsImageRef, width: Int, height: Int, origin: String) throws -> PhotoMeasures {
-        let factor = min(1, (Double(FaceDetector.workingPixels) / Double(base.width * base.height)).squareRoot())
-        var image = base
-        if factor < 1 { image = try image.apply { pv_resize($0, $1, factor, factor) } }
-        image = try image.apply { pv_colourspace($0, $1, VIPS_INTERPRETATION_B_W) }
-        if image.format != VIPS_FORMAT_UCHAR { image = try image.apply { pv_cast($0, $1, VIPS_FORMAT_UCHAR) } }
-        if image.bands > 1 { image = try image.apply { pv_extract_band($0, $1, 0, 1) } }
-        let grey = GreyImage(width: image.width, height: image.height, pixels: [UInt8](try image.pixels()))
+        // A box shrink by a whole factor, in one pass over pixels already in memory: a libvips
+        // resize and colour conversion cost as much as the detection.
+        let factor = Int((Double(base.width * base.height) / Double(FaceDetector.workingPixels)).squareRoot().rounded())
+        let grey = GreyImage(shrinking: try base.pixels(), width: base.width, height: base.height, bands: base.bands, by: max(1, factor))
         do {
             return try FaceDetector.measure(grey, scale: Double(width) / Double(grey.width), width: width, height: height)
         } catch let failure as OpenCVFailure {

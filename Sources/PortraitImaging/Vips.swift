@@ -14,6 +14,10 @@ enum Vips {
         // Portrait renders one photo per core itself: libvips' own worker threads per operation
         // would only add thread wake-ups (a fifth of a push's CPU went to the kernel).
         vips_concurrency_set(1)
+        // liborc, which libvips compiles its resize loops with, frees compiled code without a lock
+        // (libvips PR #1211, sharp #172): with photos resized on every core it crashed a push
+        // (segfault in orc_code_chunk_merge) — libvips' plain C loops instead.
+        pv_vector_disable()
         // libvips warns on stderr about recoverable oddities (an ignored colour profile); a
         // damaged file is an error through fail_on instead, so the warnings would only be noise.
         g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, { _, _, _, _ in }, nil)

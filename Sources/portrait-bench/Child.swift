@@ -54,7 +54,9 @@ enum Child {
         let seconds = Date().timeIntervalSince(started)
         let stdout = (try? Data(contentsOf: output)) ?? Data()
         let stderr = (try? Data(contentsOf: errors)) ?? Data()
-        return Measurement(seconds: seconds, peakMB: Double(peakKB) / 1024, status: (status >> 8) & 0xff, stdout: stdout, stderr: stderr)
+        // A child killed by a signal (a crash) has exit status 0 in its high byte: 128 + the signal, as a shell says.
+        let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
+        return Measurement(seconds: seconds, peakMB: Double(peakKB) / 1024, status: exit, stdout: stdout, stderr: stderr)
     }
 
     private static func peakResidentKB(of pid: pid_t) -> Int? {

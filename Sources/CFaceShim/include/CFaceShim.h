@@ -24,11 +24,12 @@ typedef struct {
 pf_cascade *pf_cascade_load(const char *path, char *error, size_t error_size);
 void pf_cascade_free(pf_cascade *cascade);
 
-/// Finds objects at least `min_side` px wide in an 8-bit grey image (rows of `width` bytes),
-/// after equalising its histogram. Writes up to `capacity` boxes, largest first, and returns how
-/// many were found, or -1 with a message in `error` when OpenCV fails.
+/// Finds objects from `min_side` to `max_side` px wide (0: no limit) in an 8-bit grey image
+/// (rows of `width` bytes), after equalising its histogram. Writes up to `capacity` boxes,
+/// largest first, and returns how many were found, or -1 with a message in `error` when OpenCV
+/// fails.
 int pf_cascade_detect(pf_cascade *cascade, const unsigned char *grey, int width, int height,
-                      int min_side, int min_neighbours, pf_box *boxes, int capacity,
+                      int min_side, int max_side, int min_neighbours, pf_box *boxes, int capacity,
                       char *error, size_t error_size);
 
 /// The variance of the Laplacian of an 8-bit grey image: high when sharp, low when blurred.

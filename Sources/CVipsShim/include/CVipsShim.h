@@ -1,5 +1,6 @@
 // Fixed-argument wrappers for the libvips calls Portrait uses. libvips' operations are variadic
-// (option name/value pairs ending in NULL), which Swift cannot call; nothing else belongs here.
+// (option name/value pairs ending in NULL), which Swift cannot call; and one call from a header
+// that vips.h does not include. Nothing else belongs here.
 #ifndef PORTRAIT_CVIPSSHIM_H
 #define PORTRAIT_CVIPSSHIM_H
 
@@ -22,6 +23,8 @@ int pv_extract_band(VipsImage *in, VipsImage **out, int band, int count);
 int pv_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width, int height);
 int pv_smartcrop_attention(VipsImage *in, VipsImage **out, int width, int height);
 int pv_resize(VipsImage *in, VipsImage **out, double hscale, double vscale);
+/// Turns off libvips' liborc-compiled loops (vips/vector.h, which vips.h does not include).
+void pv_vector_disable(void);
 /// Encodes by file suffix with options, e.g. ".jpg[Q=85,strip,optimize_coding]" or ".png[bitdepth=16]".
 int pv_write_to_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len);
 
