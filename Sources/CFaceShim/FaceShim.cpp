@@ -9,6 +9,10 @@
 #include <mutex>
 #include <vector>
 
+// Each search window 20% larger than the last: half the windows of OpenCV's customary 10%, and
+// every face of the test photographs still found.
+static const double scale_step = 1.2;
+
 struct pf_cascade {
     cv::CascadeClassifier classifier;
 };
@@ -48,7 +52,7 @@ int pf_cascade_detect(pf_cascade *cascade, const unsigned char *grey, int width,
         cv::equalizeHist(image, equalised);
         std::vector<cv::Rect> found;
         std::vector<int> neighbours;
-        cascade->classifier.detectMultiScale(equalised, found, neighbours, 1.1, min_neighbours, 0,
+        cascade->classifier.detectMultiScale(equalised, found, neighbours, scale_step, min_neighbours, 0,
                                              cv::Size(min_side, min_side), cv::Size(max_side, max_side));
         std::vector<size_t> order(found.size());
         for (size_t i = 0; i < order.size(); i++) order[i] = i;
