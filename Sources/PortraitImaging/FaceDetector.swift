@@ -55,7 +55,7 @@ enum FaceDetector {
     ///
     /// Coarse to fine, since a cascade's cost grows with the pixels searched: a copy at half the
     /// size first, where a portrait's face is found in a few milliseconds; only if it shows none,
-    /// the faces too small for it in the full working copy; then faces in profile.
+    /// the faces too small for it in the full working copy; then faces in profile, at half size.
     static func faces(in grey: GreyImage) throws -> [FaceBox] {
         let window = 20
         let coarse = grey.halved()
@@ -65,11 +65,11 @@ enum FaceDetector {
             found = try frontal.detect(in: grey, minSide: smallest, maxSide: 2 * window + 4)
         }
         if found.isEmpty {
-            let mirrored = try profile.detect(in: grey.mirrored(), minSide: smallest).map {
-                FaceBox(x: Double(grey.width) - $0.x - $0.width, y: $0.y, width: $0.width, height: $0.height, confidence: $0.confidence)
+            let mirrored = try profile.detect(in: coarse.mirrored(), minSide: window).map {
+                FaceBox(x: Double(coarse.width) - $0.x - $0.width, y: $0.y, width: $0.width, height: $0.height, confidence: $0.confidence)
             }
-            found = (try profile.detect(in: grey, minSide: smallest) + mirrored).map {
-                var face = $0
+            found = (try profile.detect(in: coarse, minSide: window) + mirrored).map {
+                var face = $0.scaled(by: 2)
                 face.profile = true
                 return face
             }
