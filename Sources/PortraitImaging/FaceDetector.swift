@@ -17,7 +17,7 @@ enum FaceDetector {
 
     /// Detection runs on a grey copy of about this many pixels (from half to twice as many):
     /// enough for a face a sixteenth of the photo wide.
-    static let workingPixels = 320 * 427
+    static let workingPixels = 256 * 341
     /// The short side a photo is decoded to when only measured: the working copy's, with room.
     static let decodeSide = 480
     /// A face narrower than this share of the short side is not looked for.

@@ -16,11 +16,11 @@ public struct ImageHeader: Sendable {
 public struct RenderedPhoto: Sendable {
     /// In the order of the profiles asked for.
     public var renditions: [Rendition]
-    /// The fingerprint of each square cut (the centre's always), to recognise a rendition after
-    /// another system re-encodes it.
+    /// The fingerprint of each square cut (the centre's when no profile was asked for), to
+    /// recognise a rendition after another system re-encodes it.
     public var fingerprints: [CropMode: Fingerprint]
-    /// The photo's own perceptual hash: its centre square's.
-    public var perceptualHash: PerceptualHash { fingerprints[.centre]!.hash }
+    /// The perceptual hash of the centre square, when it was cut.
+    public var perceptualHash: PerceptualHash? { fingerprints[.centre]?.hash }
     /// The upright size of the original.
     public var width: Int
     public var height: Int
@@ -150,7 +150,9 @@ public struct ImagePipeline: Sendable {
                 return made
             }
             var fingerprints: [CropMode: Fingerprint] = [:]
-            for crop in Set(profiles.map(\.crop)).union([.centre]) {
+            // Only the squares the profiles want: a face crop's photo pays for no centre square.
+            let crops = Set(profiles.map(\.crop))
+            for crop in crops.isEmpty ? [.centre] : crops {
                 fingerprints[crop] = try Fingerprint(of: try square(crop))
             }
             let renditions = try profiles.map { profile in
