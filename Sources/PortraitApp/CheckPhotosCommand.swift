@@ -17,7 +17,7 @@ struct CheckPhotosCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A system of the configuration to read every person's photo from, instead of a folder.")
     var from: String?
 
-    @Option(name: .long, help: "The configuration file: its [guidelines], and its systems for --from (default portrait.toml).")
+    @Option(name: .long, help: "The configuration file: its [guidelines], and its systems for --from. A folder is checked against the default guidelines unless this is given; --from reads portrait.toml unless this is given.")
     var config: String?
 
     @Flag(name: .long, help: "Print one JSON object on stdout when done; progress stays on stderr.")

@@ -72,7 +72,7 @@ public struct PortraitConfig {
     /// `[guidelines]`: the defaults for any key left out.
     private static func guidelines(_ table: ConfigTable) throws -> Guidelines {
         var rules = Guidelines.standard
-        if let faces = try table.int("faces", in: 0...50) { rules.faces = faces }
+        if let faces = try table.int("faces", in: 1...50) { rules.faces = faces }
         if let side = try table.int("min_side", in: 1...10_000) { rules.minSide = side }
         if let share = try table.numberRange("face_share", in: 0...1) { rules.faceShare = share }
         if let sharpness = try table.number("min_sharpness", in: 0...1000) { rules.minSharpness = sharpness }

@@ -98,9 +98,12 @@ public struct Guidelines: Sendable, Hashable {
             reasons.append("face turned away")
         }
         if let share = photo.faceShare, !faceShare.contains(share) {
+            let bound = share < faceShare.lowerBound ? faceShare.lowerBound : faceShare.upperBound
+            // A share just past the bound is told to a tenth, so that it does not read as the bound.
+            let figure = String(format: (share * 100).rounded() == (bound * 100).rounded() ? "%.1f%%" : "%.0f%%", share * 100)
             reasons.append(share < faceShare.lowerBound
-                ? String(format: "face too small (%.0f%% of the width, at least %.0f%%)", share * 100, faceShare.lowerBound * 100)
-                : String(format: "face too close (%.0f%% of the width, at most %.0f%%)", share * 100, faceShare.upperBound * 100))
+                ? String(format: "face too small (%@ of the width, at least %.0f%%)", figure, bound * 100)
+                : String(format: "face too close (%@ of the width, at most %.0f%%)", figure, bound * 100))
         }
         if min(photo.width, photo.height) < minSide {
             reasons.append("too small (\(photo.width)×\(photo.height) px, at least \(minSide) px on the short side)")

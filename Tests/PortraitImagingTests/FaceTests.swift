@@ -133,6 +133,7 @@ import Testing
         #expect(rules.reasons(for: measures(faces: [face, face])) == ["2 faces"])
         #expect(rules.reasons(for: measures(faces: [FaceBox(x: 0, y: 0, width: 60, height: 60, confidence: 3)])) == ["face too small (10% of the width, at least 20%)"])
         #expect(rules.reasons(for: measures(faces: [FaceBox(x: 0, y: 0, width: 540, height: 540, confidence: 3)])) == ["face too close (90% of the width, at most 80%)"])
+        #expect(rules.reasons(for: measures(faces: [FaceBox(x: 0, y: 0, width: 119, height: 119, confidence: 3)])) == ["face too small (19.8% of the width, at least 20%)"])
         #expect(rules.reasons(for: measures(faces: [face], width: 200, height: 300)) == ["face too close (100% of the width, at most 80%)", "too small (200×300 px, at least 256 px on the short side)"])
         #expect(rules.reasons(for: measures(faces: [face], sharpness: 5)) == ["blurred (sharpness 5, at least 12)"])
         #expect(rules.reasons(for: measures(faces: [face], brightness: 0.1)) == ["too dark (brightness 0.10, at least 0.20)"])
