@@ -9,9 +9,10 @@
 #include <mutex>
 #include <vector>
 
-// Each search window 20% larger than the last: half the windows of OpenCV's customary 10%, and
-// every face of the test photographs still found.
-static const double scale_step = 1.2;
+// Each search window 10% larger than the last, OpenCV's customary step: with 20% the coarse
+// search's few window sizes missed one face in five in the benchmark's photos (6% with 10%), for
+// a quarter less detection time.
+static const double scale_step = 1.1;
 
 struct pf_cascade {
     cv::CascadeClassifier classifier;

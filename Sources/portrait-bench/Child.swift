@@ -12,13 +12,15 @@ enum Child {
 
     struct Measurement {
         var seconds: Double
+        /// User and system CPU time: less moved than wall time by other work on the machine.
+        var cpuSeconds: Double
         var peakMB: Double
         var status: Int32
         var stdout: Data
         var stderr: Data
     }
 
-    /// Wall time, peak resident memory (MB), exit status and standard output of one run.
+    /// Wall and CPU time, peak resident memory (MB), exit status and standard output of one run.
     static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Measurement {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-bench-\(UUID().uuidString).out")
         let errors = output.appendingPathExtension("err")
@@ -47,7 +49,8 @@ enum Child {
         // so the child's memory is read from /proc while it runs: VmHWM is its own peak.
         var peakKB = 0
         var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
+        var usage = rusage()
+        while wait4(pid, &status, WNOHANG, &usage) == 0 {
             peakKB = max(peakKB, peakResidentKB(of: pid) ?? 0)
             usleep(20_000)
         }
@@ -56,7 +59,8 @@ enum Child {
         let stderr = (try? Data(contentsOf: errors)) ?? Data()
         // A child killed by a signal (a crash) has exit status 0 in its high byte: 128 + the signal, as a shell says.
         let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
-        return Measurement(seconds: seconds, peakMB: Double(peakKB) / 1024, status: exit, stdout: stdout, stderr: stderr)
+        func total(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return Measurement(seconds: seconds, cpuSeconds: total(usage.ru_utime) + total(usage.ru_stime), peakMB: Double(peakKB) / 1024, status: exit, stdout: stdout, stderr: stderr)
     }
 
     private static func peakResidentKB(of pid: pid_t) -> Int? {
