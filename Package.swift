@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libvips from Debian's libvips-dev, and fixed-argument wrappers for its variadic calls.
@@ -134,12 +138,27 @@ let package = Package(
             ]
         ),
 
+        // `portrait serve`: the console's pages, sign-in and sessions on Hummingbird. It knows the store
+        // and the engine, never a system: what it cannot do itself (a sync) the app hands it.
+        .target(
+            name: "PortraitConsole",
+            dependencies: [
+                "PortraitCore", "PortraitStore", "PortraitEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Configuration, the system registry and the commands, as a library so tests can reach them.
         .target(
             name: "PortraitApp",
             dependencies: [
                 "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
-                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "LDAPSystem", "Sandbox",
+                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "LDAPSystem", "Sandbox", "PortraitConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,6 +192,14 @@ let package = Package(
             dependencies: ["GoogleSystem", "Sandbox", "PortraitHTTP", "PortraitCore", "PortraitImaging"]
         ),
         .testTarget(name: "LDAPSystemTests", dependencies: ["LDAPSystem", "PortraitCore"]),
+        .testTarget(
+            name: "PortraitConsoleTests",
+            dependencies: [
+                "PortraitConsole", "PortraitStore", "PortraitEngine", "PortraitCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(

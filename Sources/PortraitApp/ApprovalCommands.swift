@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PortraitCore
+import PortraitEngine
 import PortraitStore
 
 /// The store of a command that reads or decides, never syncs: it must exist already.
@@ -19,8 +20,6 @@ func person(named key: String, in store: Store) async throws -> Int64 {
     return id
 }
 
-func label(_ keys: MatchKeys?, id: Int64) -> String { keys?.label ?? "person \(id)" }
-
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
@@ -33,13 +32,10 @@ struct QueueCommand: AsyncParsableCommand {
         do {
             let config = try common.loadConfig()
             let store = try existingStore(config)
-            var items: [QueueJSON.Item] = []
-            for photo in try await store.waitingPhotos() {
-                let approved = try await store.personPhotos(of: photo.personId).first { $0.status == .approved }
-                items.append(QueueJSON.Item(
-                    person: label(try await store.personKeys(photo.personId), id: photo.personId), source: photo.source,
-                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: store.photos.file(photo.sha256)?.path ?? photo.sha256,
-                    approvedPhoto: approved.flatMap { store.photos.file($0.sha256)?.path }))
+            let items = try await ApprovalDesk(store: store).waiting().map { waiting in
+                QueueJSON.Item(person: waiting.person, source: waiting.source, firstSeen: waiting.firstSeen, reason: waiting.reason,
+                               photo: store.photos.file(waiting.photo)?.path ?? waiting.photo,
+                               approvedPhoto: waiting.approvedPhoto.flatMap { store.photos.file($0)?.path })
             }
             if common.json {
                 Terminal.json(QueueJSON(waiting: items))
@@ -85,9 +81,7 @@ struct QueueJSON: Encodable {
 
 /// What `approve` and `reject` share: each named person's waiting photo, decided and audited.
 struct Decision {
-    enum Verdict: String { case approved, rejected }
-
-    let verdict: Verdict
+    let verdict: ApprovalDesk.Verdict
     let people: [String]
     let reason: String?
     let by: String
@@ -100,24 +94,14 @@ struct Decision {
         do {
             let config = try common.loadConfig()
             let store = try existingStore(config)
+            let desk = ApprovalDesk(store: store)
             for name in people {
                 do {
                     let id = try await person(named: name, in: store)
-                    let who = label(try await store.personKeys(id), id: id)
-                    guard let waiting = try await store.personPhotos(of: id).first(where: { $0.status == .waiting }) else {
-                        errors.append(.init(person: name, message: "\(who) has no photo waiting for approval (portrait queue lists them)"))
-                        continue
-                    }
-                    let event = PhotoEvent(personId: id, system: waiting.source,
-                                           accountId: try await store.linkedAccount(person: id, system: waiting.source) ?? "",
-                                           personLabel: who, runId: nil, detail: ["by \(by)", reason].compactMap { $0 }.joined(separator: ": "))
-                    if verdict == .approved {
-                        try await store.approve(waiting.sha256, source: waiting.source, firstSeen: waiting.firstSeen, by: by,
-                                                reason: reason, event: event, action: .approved)
-                    } else {
-                        try await store.closeWaiting(waiting.sha256, as: .rejected, by: by, reason: reason, event: event)
-                    }
-                    decided.append(.init(person: who, source: waiting.source, photo: waiting.sha256))
+                    let done = try await desk.decide(verdict, person: id, by: by, reason: reason)
+                    decided.append(.init(person: done.person, source: done.source, photo: done.photo))
+                } catch let error as ApprovalDesk.NothingWaiting {
+                    errors.append(.init(person: name, message: error.description))
                 } catch let error as UsageError {
                     errors.append(.init(person: name, message: error.description))
                 }

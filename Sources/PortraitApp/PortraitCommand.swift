@@ -13,7 +13,8 @@ public struct PortraitCommand: AsyncParsableCommand {
             """,
         version: PortraitCommand.version,
         subcommands: [PushCommand.self, PullCommand.self, SyncCommand.self, QueueCommand.self, ApproveCommand.self, RejectCommand.self,
-                      StatusCommand.self, HistoryCommand.self, CheckCommand.self, CheckPhotosCommand.self, LogCommand.self, SandboxCommand.self, SamplesCommand.self]
+                      StatusCommand.self, HistoryCommand.self, CheckCommand.self, CheckPhotosCommand.self, LogCommand.self, ServeCommand.self,
+                      UserCommand.self, SandboxCommand.self, SamplesCommand.self]
     )
 
     public static let version = "0.4.0"

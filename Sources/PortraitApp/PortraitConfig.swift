@@ -1,6 +1,7 @@
 import Foundation
 import PortraitCore
 import PortraitEngine
+import PortraitConsole
 import PortraitImaging
 import PortraitSettings
 import TOMLKit
@@ -20,6 +21,8 @@ public struct PortraitConfig {
     public let syncPolicy: SyncPolicy?
     /// `[guidelines]`, when the file has one: an organisation opts in to having photos checked.
     public let guidelines: Guidelines?
+    /// `[serve]`: the console's address and sign-in (defaults when the file has none).
+    public let console: ConsoleSettings
     private let tables: [String: ConfigTable]
     private let environment: [String: String]
 
@@ -51,9 +54,10 @@ public struct PortraitConfig {
         }
 
         let guidelines = try top.subtable("guidelines").map(Self.guidelines)
+        let console = try top.subtable("serve").map(Self.console) ?? ConsoleSettings()
         let syncTable = try top.subtable("sync")
         let systemsTable = try top.subtable("systems")
-        try top.finish(expected: "the file takes [store], [images], [guidelines], [sync] and [systems.NAME] tables")
+        try top.finish(expected: "the file takes [store], [images], [guidelines], [sync], [serve] and [systems.NAME] tables")
         guard let systemsTable, !systemsTable.keys.isEmpty else {
             throw document.error(at: "systems", "no systems are defined; add at least one [systems.NAME] table with a `type`")
         }
@@ -66,7 +70,29 @@ public struct PortraitConfig {
         var policy = try syncTable.map { try Self.policy($0, systems: names) }
         policy?.guidelines = guidelines
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
-                              syncPolicy: policy, guidelines: guidelines, tables: tables, environment: environment)
+                              syncPolicy: policy, guidelines: guidelines, console: console, tables: tables, environment: environment)
+    }
+
+    /// `[serve]`: plain http only where nobody else can listen in — on loopback, or behind a proxy
+    /// that terminates TLS.
+    private static func console(_ table: ConfigTable) throws -> ConsoleSettings {
+        var settings = ConsoleSettings()
+        if let listen = try table.string("listen") {
+            guard let address = ConsoleSettings.address(listen) else {
+                throw table.error("listen", "\"\(listen)\" is not an address; write host:port, such as 127.0.0.1:8651 or [::1]:8651")
+            }
+            (settings.host, settings.port) = address
+        }
+        if let proxy = try table.bool("behind_proxy") { settings.behindProxy = proxy }
+        if !settings.isLoopback && !settings.behindProxy {
+            throw table.error("listen", "\(settings.host) is reachable from other machines, and the console's sign-in would cross the network in plain http; listen on 127.0.0.1, or put a reverse proxy with TLS in front and set behind_proxy = true")
+        }
+        if let auth = try table.subtable("auth") {
+            _ = try auth.choice("type", of: ConsoleAuthType.self)
+            try auth.finish(expected: "[serve.auth] takes type")
+        }
+        try table.finish(expected: "[serve] takes listen, behind_proxy and an [serve.auth] table")
+        return settings
     }
 
     /// `[guidelines]`: the defaults for any key left out.

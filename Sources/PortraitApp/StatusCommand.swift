@@ -156,7 +156,7 @@ struct SyncStatus {
                 }
             }
             guard !agree else { continue }
-            let label = try await store.personKeys(id)?.label ?? "person \(id)"
+            let label = try await store.personLabel(id)
             disagreeing.append(Person(label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
         }
         self.disagreeing = disagreeing.sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
@@ -206,7 +206,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let config = try common.loadConfig()
             let store = try existingStore(config)
             let id = try await PortraitApp.person(named: person, in: store)
-            let who = label(try await store.personKeys(id), id: id)
+            let who = try await store.personLabel(id)
             let photos = try await store.personPhotos(of: id)
             let entries = try await store.auditEntries(person: id)
             if common.json {

@@ -30,13 +30,20 @@ enum Terminal {
     /// Sends what the HTTP layer logs (retries, waits, unreachable systems) to stderr: warnings
     /// and notices always, the rest with `-v`.
     static func startLogging(verbose: Bool) {
-        LoggingSystem.bootstrap { _ in StderrLog(logLevel: verbose ? .info : .notice) }
+        startLogging(level: verbose ? .info : .notice, timestamped: false)
+    }
+
+    /// `timestamped` for a server's log (`serve`), where lines are read later.
+    static func startLogging(level: Logger.Level, timestamped: Bool) {
+        LoggingSystem.bootstrap { _ in StderrLog(logLevel: level, timestamped: timestamped) }
     }
 }
 
-/// A log line is a sentence for the person at the terminal: its message, nothing else.
+/// A log line is a sentence for the person at the terminal: its message, nothing else (and the
+/// time, for a server).
 struct StderrLog: LogHandler {
     var logLevel: Logger.Level
+    var timestamped = false
     var metadata: Logger.Metadata = [:]
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -45,7 +52,7 @@ struct StderrLog: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let prefix = event.level >= .warning ? "warning: " : ""
+        let prefix = (timestamped ? Date().formatted(.iso8601) + " " : "") + (event.level >= .warning ? "warning: " : "")
         Terminal.err(prefix + event.message.description)
     }
 }

@@ -3,7 +3,9 @@ import GRDB
 import PortraitCore
 
 /// Portrait's memory between runs, in SQLite: who is who across systems, what was last written
-/// where, the runs, and an append-only audit log. Never holds secrets or photos.
+/// where, the runs, an append-only audit log and the console's accounts and sessions. Never holds
+/// secrets or photos (a console password only as its bcrypt hash, a session only as its token's
+/// SHA-256).
 public final class Store: Sendable {
     let db: any DatabaseWriter
     /// The approved photos' masters, beside the database.
@@ -410,6 +412,25 @@ public final class Store: Sendable {
                 ALTER TABLE audit ADD COLUMN person_id INTEGER;
                 CREATE INDEX audit_by_person ON audit(person_id);
                 CREATE INDEX account_by_person ON account(person_id);
+                """)
+        }
+        migrator.registerMigration("v5") { db in
+            // The console: its local accounts (bcrypt hashes, never passwords) and its sessions,
+            // kept by the SHA-256 of the cookie's token, so that the database alone opens none.
+            try db.execute(sql: """
+                CREATE TABLE console_user (
+                    name TEXT PRIMARY KEY COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE console_session (
+                    token_sha256 TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    last_seen DATETIME NOT NULL
+                );
                 """)
         }
         return migrator

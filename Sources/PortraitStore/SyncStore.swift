@@ -158,6 +158,11 @@ extension Store {
         }
     }
 
+    /// How a person is named in reports and pages: their mail, UPN, employee id or logon name.
+    public func personLabel(_ id: Int64) async throws -> String {
+        try await personKeys(id)?.label ?? "person \(id)"
+    }
+
     /// The person's account in `system`, if linked.
     public func linkedAccount(person: Int64, system: String) async throws -> String? {
         try await db.read { db in

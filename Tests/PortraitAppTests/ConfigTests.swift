@@ -105,6 +105,21 @@ import Testing
         #expect(error("[guidelines]\nmin_brightness = 2\n" + out)?.description.contains("from 0.0 to 1.0, found 2.0") == true)
     }
 
+    @Test func theConsoleListensOnLoopbackUnlessBehindAProxy() throws {
+        let out = "\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n"
+        let standard = try load(out).console
+        #expect(standard.host == "127.0.0.1" && standard.port == 8651)
+        let v6 = try load("[serve]\nlisten = \"[::1]:9000\"\n" + out).console
+        #expect(v6.host == "::1" && v6.port == 9000 && !v6.behindProxy)
+        let open = error("[serve]\nlisten = \"0.0.0.0:8651\"\n" + out)
+        #expect(open?.line == 2 && open?.description.contains("plain http") == true, "\(String(describing: open))")
+        let proxied = try load("[serve]\nlisten = \"0.0.0.0:8651\"\nbehind_proxy = true\n" + out).console
+        #expect(proxied.host == "0.0.0.0" && proxied.behindProxy)
+        #expect(error("[serve]\nlisten = \"localhost:99999\"\n" + out)?.description.contains("not an address") == true)
+        #expect(error("[serve.auth]\ntype = \"ldap\"\n" + out)?.description.contains("local") == true)
+        #expect(error("[serve]\nport = 80\n" + out)?.description.contains("serve.port: unknown key") == true)
+    }
+
     @Test func missingRequiredKeyNamesTheTable() {
         let error = error("\n[systems.hr]\ntype = \"folder\"\n")
         #expect(error?.line == 2)

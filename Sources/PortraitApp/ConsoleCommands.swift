@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PortraitConsole
+import PortraitStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the console: the approval queue in a browser, at http://127.0.0.1:8651 unless [serve] listen says otherwise.",
+        discussion: "Sign in with an account added by `portrait user add`. Stop with Ctrl-C."
+    )
+
+    @Option(name: .long, help: "The configuration file.")
+    var config: String = "portrait.toml"
+
+    @Flag(name: [.short, .long], help: "Log more (each request is logged either way).")
+    var verbose = false
+
+    func run() async throws {
+        let settings: ConsoleSettings
+        let store: Store
+        do {
+            let loaded = try PortraitConfig.load(from: URL(fileURLWithPath: config))
+            settings = loaded.console
+            store = try Store(path: loaded.storePath.path)
+            guard try await !store.consoleUsers().isEmpty else {
+                throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(config)`")
+            }
+        } catch {
+            throw fail("serve", error, json: false)
+        }
+        Terminal.startLogging(level: verbose ? .debug : .info, timestamped: true)
+        let console = try Console(store: store, settings: settings, logger: Logger(label: "portrait.console"))
+        let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
+        Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)")
+        do {
+            try await console.application().runService()
+        } catch {
+            Terminal.err("error: cannot serve on \(address): \(error); is another `portrait serve` running? [serve] listen picks another address")
+            throw CommandExit(status: .unreachable)
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage the console's local accounts (kept in the store, passwords as bcrypt hashes).",
+        subcommands: [UserAddCommand.self, UserPasswordCommand.self, UserRemoveCommand.self, UserListCommand.self]
+    )
+}
+
+extension ConsoleRole: ExpressibleByArgument {}
+
+/// Where `user` commands read a new password: a prompt on a terminal, or one line of stdin.
+struct PasswordInput: ParsableArguments {
+    @Flag(name: .long, help: "Read the password from the first line of standard input (for scripts).")
+    var passwordStdin = false
+
+    func read() throws -> String {
+        let password: String
+        if passwordStdin {
+            password = readLine(strippingNewline: true) ?? ""
+        } else {
+            guard isatty(STDIN_FILENO) == 1 else {
+                throw UsageError(description: "standard input is not a terminal: pass --password-stdin to read the password from it")
+            }
+            let first = Self.prompt("New password: ")
+            guard Self.prompt("Again: ") == first else { throw UsageError(description: "the two passwords differ; nothing was changed") }
+            password = first
+        }
+        guard password.count >= LocalAccounts.minimumPasswordLength else {
+            throw UsageError(description: "a password needs at least \(LocalAccounts.minimumPasswordLength) characters; nothing was changed")
+        }
+        return password
+    }
+
+    private static func prompt(_ text: String) -> String {
+        getpass(text).map { String(cString: $0) } ?? ""
+    }
+}
+
+struct UserAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a console account.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var input: PasswordInput
+
+    @Argument(help: "The account's name, as it signs in and as decisions are recorded.")
+    var name: String
+
+    @Option(name: .long, help: "approver (may approve and reject photos) or viewer (may look).")
+    var role: ConsoleRole = .viewer
+
+    func validate() throws {
+        guard (1...64).contains(name.count), !name.contains(where: { $0.isWhitespace || $0.isNewline || ($0.asciiValue ?? 32) < 32 }) else {
+            throw ValidationError("a name is 1 to 64 characters without spaces, such as jane.doe")
+        }
+    }
+
+    func run() async throws {
+        do {
+            let config = try common.loadConfig()
+            let password = try input.read()
+            let store = try Store(path: config.storePath.path)
+            guard try await store.addConsoleUser(name: name, passwordHash: LocalAccounts.hash(password), role: role.rawValue) else {
+                throw UsageError(description: "the console already has an account \(name); `portrait user passwd \(name)` changes its password")
+            }
+            Terminal.out("Added \(name) (\(role.rawValue)) to the console's accounts.")
+        } catch {
+            throw fail("user add", error, json: false)
+        }
+    }
+}
+
+struct UserPasswordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Set a console account's password; its sessions end.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var input: PasswordInput
+
+    @Argument(help: "The account's name.")
+    var name: String
+
+    func run() async throws {
+        do {
+            let config = try common.loadConfig()
+            let store = try existingStore(config)
+            let password = try input.read()
+            guard try await store.setConsolePassword(name: name, passwordHash: LocalAccounts.hash(password)) else {
+                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+            }
+            Terminal.out("Changed \(name)'s password; their sessions have ended.")
+        } catch {
+            throw fail("user passwd", error, json: false)
+        }
+    }
+}
+
+struct UserRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a console account; its sessions end.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "The account's name.")
+    var name: String
+
+    func run() async throws {
+        do {
+            let config = try common.loadConfig()
+            let store = try existingStore(config)
+            guard try await store.removeConsoleUser(name: name) else {
+                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+            }
+            Terminal.out("Removed \(name) from the console's accounts.")
+        } catch {
+            throw fail("user remove", error, json: false)
+        }
+    }
+}
+
+struct UserListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the console's accounts.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        do {
+            let config = try common.loadConfig()
+            let users = FileManager.default.fileExists(atPath: config.storePath.path)
+                ? try await Store(path: config.storePath.path).consoleUsers() : []
+            if common.json {
+                Terminal.json(UsersJSON(users: users.map { .init(name: $0.name, role: $0.role, createdAt: $0.createdAt) }))
+                return
+            }
+            guard !users.isEmpty else {
+                Terminal.out("The console has no accounts: `portrait user add NAME --role approver` adds one.")
+                return
+            }
+            for user in users {
+                Terminal.out("\(user.name)  \(user.role)  added \(LogCommand.time(user.createdAt))")
+            }
+        } catch {
+            throw fail("user list", error, json: common.json)
+        }
+    }
+}
+
+/// The `--json` object of `portrait user list`: names and roles, never hashes.
+struct UsersJSON: Encodable {
+    struct User: Encodable {
+        var name, role: String
+        var createdAt: Date
+        enum CodingKeys: String, CodingKey {
+            case name, role
+            case createdAt = "created_at"
+        }
+    }
+
+    var command = "user list"
+    var users: [User]
+}

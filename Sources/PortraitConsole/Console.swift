@@ -1,0 +1,271 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PortraitEngine
+import PortraitStore
+
+/// `portrait serve`: the approval queue in a browser, for the people who approve photos.
+///
+/// Pages are rendered on the server (`Pages`); sign-in makes a session kept in the store
+/// (`SessionMiddleware`), so a restart signs nobody out; every state-changing request must come
+/// from the console's own pages (`RequestOrigin`) and carry the session's form token. The console
+/// acts only through the store and the engine (`ApprovalDesk`), as the CLI does.
+public struct Console: Sendable {
+    let store: Store
+    let settings: ConsoleSettings
+    let pages: Pages
+    let limiter = SignInLimiter()
+    let logger: Logger
+
+    public init(store: Store, settings: ConsoleSettings, logger: Logger) throws {
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        pages = try Pages()
+    }
+
+    public func application() -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+                    logger: logger)
+    }
+
+    public func router() -> Router<ConsoleContext> {
+        let router = Router(context: ConsoleContext.self)
+        router.add(middleware: ResponseHeadersMiddleware(logger: logger))
+        router.add(middleware: SessionMiddleware(store: store, idle: settings.idleSession))
+        router.get("healthz") { _, _ in try await health() }
+        router.get("console.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
+        }
+        router.get("login") { _, context in
+            context.visitor == nil ? pages.html("signin", SignInPage()) : Self.redirect("/")
+        }
+        router.post("login") { request, _ in try await signIn(request) }
+        router.post("logout") { request, context in try await signOut(request, context) }
+
+        let signedIn = router.group().add(middleware: RequireSignIn(pages: pages))
+        signedIn.get("/") { request, context in try await queue(request, context) }
+        signedIn.get("queue") { request, context in try await queue(request, context) }
+        signedIn.post("queue/decide") { request, context in try await decide(request, context) }
+        signedIn.get("photos/:sha256") { _, context in try await photo(context) }
+        return router
+    }
+
+    // MARK: - Sign-in
+
+    private func signIn(_ request: Request) async throws -> Response {
+        guard RequestOrigin.isSameOrigin(request, behindProxy: settings.behindProxy) else {
+            return pages.message(.forbidden, heading: "Refused", text: "This sign-in did not come from Portrait's own sign-in page.",
+                                 visitor: nil, link: "/login", linkText: "Sign in")
+        }
+        let form = try await FormFields.body(of: request)
+        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form["password"] ?? ""
+        if let until = await limiter.lockedUntil(name) {
+            logger.warning("console sign-in refused for \"\(name)\": too many failed attempts")
+            return pages.html("signin", SignInPage(name: name, problem: "Too many failed sign-ins for \(name). Try again after \(until.formatted(date: .omitted, time: .shortened)), or ask an administrator to reset the password (portrait user passwd)."),
+                              status: .tooManyRequests)
+        }
+        guard !name.isEmpty, let account = try await LocalAccounts.verify(name: name, password: password, in: store) else {
+            await limiter.failed(name)
+            logger.warning("console sign-in failed for \"\(name)\"")
+            return pages.html("signin", SignInPage(name: name, problem: "Wrong name or password."), status: .unauthorized)
+        }
+        await limiter.succeeded(name)
+        let token = SessionToken.make()
+        try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: account.name, role: account.role.rawValue)
+        logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
+        var response = Self.redirect("/")
+        response.setCookie(SessionToken.cookie(token, secure: settings.secureCookies))
+        return response
+    }
+
+    private func signOut(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        guard let visitor = context.visitor else { return Self.redirect("/login") }
+        if let refused = try await refuseForgedForm(request, visitor: visitor).refusal { return refused }
+        try await store.closeConsoleSession(tokenSHA256: visitor.tokenSHA256)
+        logger.info("console sign-out: \(visitor.name)")
+        var response = Self.redirect("/login")
+        response.setCookie(SessionToken.expired(secure: settings.secureCookies))
+        return response
+    }
+
+    // MARK: - Queue
+
+    private func queue(_ request: Request, _ context: ConsoleContext, problem: String = "") async throws -> Response {
+        let visitor = context.visitor!
+        let query = FormFields.query(of: request)
+        var notice: [String] = []
+        for (key, verb) in [("approved", "Approved"), ("rejected", "Rejected")] {
+            if let count = query[key].flatMap(Int.init), count > 0 {
+                notice.append("\(verb) \(count) photo\(count == 1 ? "" : "s"); the next sync carries \(count == 1 ? "it" : "them") out.")
+            }
+        }
+        if let gone = query["gone"].flatMap(Int.init), gone > 0 {
+            notice.append("\(gone) had no photo waiting any more (decided by someone else, or withdrawn by a sync).")
+        }
+        let waiting = try await ApprovalDesk(store: store).waiting()
+        return pages.html("queue", QueuePage(waiting, visitor: visitor, notice: notice.joined(separator: " "), problem: problem),
+                          status: problem.isEmpty ? .ok : .badRequest)
+    }
+
+    private func decide(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visitor = context.visitor!
+        let checked = try await refuseForgedForm(request, visitor: visitor)
+        if let refused = checked.refusal { return refused }
+        guard visitor.mayDecide else {
+            logger.warning("console: \(visitor.name) (viewer) tried to decide on photos")
+            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view the queue but not approve or reject. Ask an administrator to make you an approver.",
+                                 visitor: visitor)
+        }
+        let form = checked.form
+        guard let verdict = form["verdict"].flatMap(ApprovalDesk.Verdict.init(rawValue:)) else {
+            return try await queue(request, context, problem: "Choose Approve or Reject.")
+        }
+        let people = form.all("person").compactMap(Int64.init)
+        guard !people.isEmpty, people.count == form.all("person").count else {
+            return try await queue(request, context, problem: "Select at least one photo to \(verdict == .approved ? "approve" : "reject").")
+        }
+        let reason = form["reason"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if verdict == .rejected && reason == nil {
+            return try await queue(request, context, problem: "Say why you reject: the reason is recorded and shown in the person's history.")
+        }
+        let desk = ApprovalDesk(store: store)
+        var decided = 0, gone = 0
+        for person in Set(people) {
+            do {
+                let done = try await desk.decide(verdict, person: person, by: visitor.name, reason: reason)
+                logger.info("console: \(visitor.name) \(verdict.rawValue) the photo of \(done.person) from \(done.source)")
+                decided += 1
+            } catch is ApprovalDesk.NothingWaiting {
+                gone += 1
+            }
+        }
+        return Self.redirect("/queue?\(verdict.rawValue)=\(decided)&gone=\(gone)")
+    }
+
+    // MARK: - Photos
+
+    /// A photo Portrait keeps, by its SHA-256, to signed-in people only; nothing else on disk is reachable.
+    private func photo(_ context: ConsoleContext) async throws -> Response {
+        let sha = context.parameters.get("sha256") ?? ""
+        guard sha.count == 64, sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
+              try await store.photo(sha) != nil, let file = store.photos.file(sha), let bytes = try? Data(contentsOf: file)
+        else {
+            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "No such photo.")))
+        }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400, immutable"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: - Operations
+
+    private struct Health: Encodable {
+        struct LastSync: Encodable {
+            var outcome: String
+            var finishedAt: Date
+            enum CodingKeys: String, CodingKey {
+                case outcome
+                case finishedAt = "finished_at"
+            }
+        }
+
+        var status: String
+        var store: String
+        var lastSync: LastSync?
+        enum CodingKeys: String, CodingKey {
+            case status, store
+            case lastSync = "last_sync"
+        }
+    }
+
+    /// Whether the store answers, and how the last sync ended: for a load balancer or a monitor.
+    private func health() async throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let health: Health
+        let status: HTTPResponse.Status
+        do {
+            let last = try await store.runs(limit: 100).first { $0.command == "sync" && $0.finishedAt != nil }
+            health = Health(status: "ok", store: "ok", lastSync: last.map { .init(outcome: $0.outcome ?? "unknown", finishedAt: $0.finishedAt!) })
+            status = .ok
+        } catch {
+            logger.error("healthz: the store does not answer: \(error)")
+            health = Health(status: "failing", store: "unreachable", lastSync: nil)
+            status = .serviceUnavailable
+        }
+        return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(health))))
+    }
+
+    // MARK: - Helpers
+
+    /// A state-changing form must come from the console's own pages and carry this session's token.
+    private func refuseForgedForm(_ request: Request, visitor: Visitor) async throws -> (form: FormFields, refusal: Response?) {
+        let form = try await FormFields.body(of: request)
+        let sameOrigin = RequestOrigin.isSameOrigin(request, behindProxy: settings.behindProxy)
+        guard sameOrigin, let token = form["csrf"], Self.constantTimeEqual(token, visitor.csrf) else {
+            logger.warning("console: refused a form from \(visitor.name)'s session: \(sameOrigin ? "no valid form token" : "sent from another site")")
+            return (form, pages.message(.forbidden, heading: "Refused", text: "This request did not come from a page of this console (or the page is from an earlier sign-in). Nothing was changed; reload the page and try again.",
+                                        visitor: visitor))
+        }
+        return (form, nil)
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+}
+
+/// Pages other than sign-in and health need a signed-in person: a browser is sent to sign in,
+/// anything else is told 401.
+struct RequireSignIn: RouterMiddleware {
+    let pages: Pages
+
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        guard context.visitor != nil else {
+            if request.method == .get || request.method == .head { return Console.redirect("/login") }
+            return pages.message(.unauthorized, heading: "Signed out", text: "Sign in again; nothing was changed.", visitor: nil,
+                                 link: "/login", linkText: "Sign in")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Security headers on every answer, and one log line per request naming its path only — a query
+/// string (an OpenID code, a token) never reaches the log.
+struct ResponseHeadersMiddleware: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            logger.info("\(request.method) \(request.uri.path) \(error.status.code)")
+            throw error
+        }
+        for (name, value) in Self.headers {
+            response.headers[name] = value
+        }
+        logger.info("\(request.method) \(request.uri.path) \(response.status.code)")
+        return response
+    }
+
+    private static let headers: [(HTTPField.Name, String)] = [
+        (HTTPField.Name("Content-Security-Policy")!, "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
+        (HTTPField.Name("Referrer-Policy")!, "same-origin"),
+        (HTTPField.Name("X-Frame-Options")!, "DENY"),
+    ]
+}

@@ -1,0 +1,52 @@
+import Foundation
+import PortraitCore
+
+/// `[serve]` of portrait.toml, as the console needs it.
+public struct ConsoleSettings: Sendable {
+    public static let defaultPort = 8651
+
+    public var host = "127.0.0.1"
+    public var port = ConsoleSettings.defaultPort
+    /// A reverse proxy terminates TLS in front of the console: cookies are `Secure`, and a
+    /// non-loopback address is allowed.
+    public var behindProxy = false
+    /// A session unused this long ends (the issue: 8 hours idle).
+    public var idleSession: TimeInterval = 8 * 3600
+
+    public init() {}
+
+    /// Whether only this machine can reach the console: then plain http is acceptable.
+    public var isLoopback: Bool { Loopback.isLoopback(host: host) }
+
+    /// The cookie must not travel over plain http where others could read it.
+    var secureCookies: Bool { behindProxy }
+
+    /// `host:port`, `[v6]:port` or `host` alone, as `listen` takes it; nil if malformed.
+    public static func address(_ text: String) -> (host: String, port: Int)? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("[") {
+            guard let close = trimmed.firstIndex(of: "]") else { return nil }
+            let host = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
+            let rest = trimmed[trimmed.index(after: close)...]
+            if rest.isEmpty { return host.isEmpty ? nil : (host, defaultPort) }
+            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port), !host.isEmpty else { return nil }
+            return (host, port)
+        }
+        let parts = trimmed.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            return trimmed.isEmpty ? nil : (trimmed, defaultPort)
+        case 2:
+            guard !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+            return (String(parts[0]), port)
+        default:
+            return nil
+        }
+    }
+}
+
+/// `[serve.auth] type`: how people sign in to the console.
+public enum ConsoleAuthType: String, Sendable, CaseIterable {
+    /// Accounts added with `portrait user add`.
+    case local
+}

@@ -1,0 +1,73 @@
+import Foundation
+import PortraitCore
+import PortraitStore
+
+/// The approval queue as people work it — `queue`, `approve` and `reject` on the command line and
+/// the console's Queue page alike. A decision only changes the store (with who and why, in the
+/// audit log); the next sync carries it out.
+public struct ApprovalDesk: Sendable {
+    public enum Verdict: String, Sendable {
+        case approved, rejected
+    }
+
+    /// A photo waiting for a person's decision, beside the one it would replace.
+    public struct Waiting: Sendable {
+        public var personId: Int64
+        public var person: String
+        public var source: String
+        public var firstSeen: Date
+        /// Why it waits: a change from a source that needs approval, too small, against the guidelines.
+        public var reason: String
+        public var photo: String
+        public var approvedPhoto: String?
+    }
+
+    public struct Decided: Sendable {
+        public var person: String
+        public var source: String
+        public var photo: String
+    }
+
+    /// The person has no photo waiting (another approver decided first, or sync withdrew it).
+    public struct NothingWaiting: Error, CustomStringConvertible {
+        public var person: String
+        public var description: String { "\(person) has no photo waiting for approval (portrait queue lists them)" }
+    }
+
+    let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    /// Every waiting photo, oldest first.
+    public func waiting() async throws -> [Waiting] {
+        var items: [Waiting] = []
+        let approved = try await store.personPhotos().compactMapValues { $0.first { $0.status == .approved }?.sha256 }
+        for photo in try await store.waitingPhotos() {
+            items.append(Waiting(personId: photo.personId, person: try await store.personLabel(photo.personId), source: photo.source,
+                                 firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256,
+                                 approvedPhoto: approved[photo.personId]))
+        }
+        return items
+    }
+
+    /// Decides on the person's waiting photo, recording `by` and `reason` in the audit log.
+    public func decide(_ verdict: Verdict, person id: Int64, by: String, reason: String?) async throws -> Decided {
+        let who = try await store.personLabel(id)
+        guard let waiting = try await store.personPhotos(of: id).first(where: { $0.status == .waiting }) else {
+            throw NothingWaiting(person: who)
+        }
+        let event = PhotoEvent(personId: id, system: waiting.source,
+                               accountId: try await store.linkedAccount(person: id, system: waiting.source) ?? "",
+                               personLabel: who, runId: nil, detail: ["by \(by)", reason].compactMap { $0 }.joined(separator: ": "))
+        switch verdict {
+        case .approved:
+            try await store.approve(waiting.sha256, source: waiting.source, firstSeen: waiting.firstSeen, by: by,
+                                    reason: reason, event: event, action: .approved)
+        case .rejected:
+            try await store.closeWaiting(waiting.sha256, as: .rejected, by: by, reason: reason, event: event)
+        }
+        return Decided(person: who, source: waiting.source, photo: waiting.sha256)
+    }
+}

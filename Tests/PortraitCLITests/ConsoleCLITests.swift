@@ -1,0 +1,97 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `portrait user …` and `portrait serve` as an administrator runs them.
+@Suite struct ConsoleCLITests {
+    static let password = "a long enough password"
+
+    @Test func accountsAreManagedFromTheCommandLine() throws {
+        let work = try Workspace()
+        try work.write("portrait.toml", "[systems.o]\ntype = \"folder\"\npath = \"o\"\n")
+        let add = ["user", "add", "hr.anna", "--role", "approver", "--password-stdin"]
+
+        let short = try work.cli.run(add, input: "too short\n")
+        #expect(short.status == 2 && short.stderr.contains("at least 12 characters"), "\(short.stderr)")
+        let piped = try work.cli.run(["user", "add", "hr.anna"], input: "")
+        #expect(piped.status == 2 && piped.stderr.contains("--password-stdin"), "\(piped.stderr)")
+        let spaced = try work.cli.run(["user", "add", "hr anna", "--password-stdin"], input: "\(Self.password)\n")
+        #expect(spaced.status == 2 && spaced.stderr.contains("without spaces"), "\(spaced.stderr)")
+
+        let added = try work.cli.run(add, input: "\(Self.password)\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("Added hr.anna (approver)"))
+        let again = try work.cli.run(add, input: "\(Self.password)\n")
+        #expect(again.status == 2 && again.stderr.contains("user passwd hr.anna"), "\(again.stderr)")
+        #expect(try work.cli.run(["user", "add", "it.bob", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+
+        let list = try work.cli.run("user", "list", "--json")
+        let users = try #require(try list.json()["users"] as? [[String: Any]])
+        #expect(users.map { $0["name"] as? String } == ["hr.anna", "it.bob"])
+        #expect(users.map { $0["role"] as? String } == ["approver", "viewer"])
+        #expect(!list.stdout.contains("$2"), "no password hash in the output")
+
+        #expect(try work.cli.run(["user", "passwd", "it.bob", "--password-stdin"], input: "another long password\n").status == 0)
+        let nobody = try work.cli.run(["user", "passwd", "nobody", "--password-stdin"], input: "another long password\n")
+        #expect(nobody.status == 2 && nobody.stderr.contains("no account nobody"), "\(nobody.stderr)")
+        #expect(try work.cli.run("user", "remove", "it.bob").status == 0)
+        #expect(try work.cli.run("user", "remove", "it.bob").status == 2)
+    }
+
+    @Test func serveNeedsAnAccountThenAnswersAndStopsOnSIGTERM() async throws {
+        let work = try Workspace()
+        let port = try Self.freePort()
+        try work.write("portrait.toml", "[serve]\nlisten = \"127.0.0.1:\(port)\"\n\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n")
+        let bare = try work.cli.run("serve")
+        #expect(bare.status == 2 && bare.stderr.contains("portrait user add NAME --role approver"), "\(bare.stderr)")
+
+        #expect(try work.cli.run(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        let server = try RunningCLI(["serve"], in: work.url, environment: [:])
+        defer { if server.isRunning { kill(server.pid, SIGKILL) } }
+        let health = try await Self.get("http://127.0.0.1:\(port)/healthz", whileRunning: server)
+        #expect(health.status == 200)
+        #expect(health.body.contains("\"store\":\"ok\""))
+        let queue = try await Self.get("http://127.0.0.1:\(port)/queue", whileRunning: server)
+        #expect(queue.status == 200 && queue.body.contains("Sign in"), "redirected to sign in")
+
+        kill(server.pid, SIGTERM)
+        let ended = try await server.finish(within: .seconds(60))
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stderr.contains("Portrait console on http://127.0.0.1:\(port)/"))
+        #expect(ended.stderr.contains("GET /healthz 200"), "one log line per request: \(ended.stderr)")
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// GET `url` once the server listens (retrying refused connections while it starts).
+    static func get(_ url: String, whileRunning server: RunningCLI) async throws -> (status: Int, body: String) {
+        var lastError: (any Error)?
+        for _ in 0..<600 where server.isRunning {
+            do {
+                let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+                return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw lastError ?? POSIXError(.ECONNREFUSED)
+    }
+}
