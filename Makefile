@@ -1,5 +1,5 @@
 # Portrait — the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: deps build test demo bench bench-graph bench-google bench-ldap bench-sync clean
+.PHONY: deps build test demo bench bench-graph bench-google bench-ldap bench-sync bench-console clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,9 @@ bench-ldap: deps
 # 10,000 people in Entra, Google and a folder; 1% changed in Entra; beside a plain client.
 bench-sync: deps
 	swift run -c release portrait-bench sync
+
+bench-console: deps
+	swift run -c release portrait-bench console
 
 clean:
 	rm -rf .build demo

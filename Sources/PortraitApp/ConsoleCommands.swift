@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PortraitConsole
+import PortraitCore
+import PortraitEngine
+import PortraitImaging
 import PortraitStore
 
 struct ServeCommand: AsyncParsableCommand {
@@ -18,11 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
     var verbose = false
 
     func run() async throws {
-        let settings: ConsoleSettings
+        let loaded: PortraitConfig
         let store: Store
         do {
-            let loaded = try PortraitConfig.load(from: URL(fileURLWithPath: config))
-            settings = loaded.console
+            loaded = try PortraitConfig.load(from: URL(fileURLWithPath: config))
             store = try Store(path: loaded.storePath.path)
             guard try await !store.consoleUsers().isEmpty else {
                 throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(config)`")
@@ -31,15 +34,68 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail("serve", error, json: false)
         }
         Terminal.startLogging(level: verbose ? .debug : .info, timestamped: true)
-        let console = try Console(store: store, settings: settings, logger: Logger(label: "portrait.console"))
+        let settings = loaded.console
+        let logger = Logger(label: "portrait.console")
+        let scheduler = loaded.syncPolicy.map { _ in
+            SyncScheduler(syncing: ConsoleSync(file: loaded.file), every: settings.syncEvery, logger: logger)
+        }
+        let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, logger: logger)
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
         Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)")
+        let schedule = Task { await scheduler?.runSchedule() }
+        defer { schedule.cancel() }
         do {
             try await console.application().runService()
+            await scheduler?.waitForRun()
         } catch {
             Terminal.err("error: cannot serve on \(address): \(error); is another `portrait serve` running? [serve] listen picks another address")
             throw CommandExit(status: .unreachable)
         }
+    }
+}
+
+/// The console's syncs, run as `portrait sync` runs them: every system of `[sync]` built from
+/// portrait.toml — read again for each, so an edit applies from the next sync — the store's run
+/// lock, the audit log.
+struct ConsoleSync: ConsoleSyncing {
+    let file: URL
+
+    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+        let config = try PortraitConfig.load(from: file)
+        let policy = try config.requireSyncPolicy()
+        var systems: [String: any PhotoSystem] = [:]
+        for name in policy.systems {
+            systems[name] = policy.targets.contains(name) ? try config.target(named: name) : try config.system(named: name)
+        }
+        let lock = try RunLock(store: config.storePath.path, command: "portrait serve (a sync from the console)")
+        defer { withExtendedLifetime(lock) {} }
+        let store = try Store(path: config.storePath.path)
+        try await store.closeAbandonedRuns()
+        let counter = RunCounter(report: progress)
+        let report = try await SyncEngine(store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes))
+            .sync(systems: systems, policy: policy, options: .init(), progress: counter.update)
+        return (report.outcome, report.summaryLine)
+    }
+}
+
+/// Turns a run's progress events into people done of people listed.
+final class RunCounter: Sendable {
+    private let counts = NIOLockedValueBox((done: 0, total: 0))
+    private let report: @Sendable (Int, Int) -> Void
+
+    init(report: @escaping @Sendable (Int, Int) -> Void) {
+        self.report = report
+    }
+
+    func update(_ event: RunProgress) {
+        let now = counts.withLockedValue { counts in
+            switch event {
+            case .listed(let total): counts.total = total
+            case .finished, .pulled: counts.done += 1
+            }
+            return counts
+        }
+        report(now.done, now.total)
     }
 }
 

@@ -68,6 +68,9 @@ public struct PortraitConfig {
             tables[name] = table
         }
         var policy = try syncTable.map { try Self.policy($0, systems: names) }
+        if console.syncEvery != nil && policy == nil {
+            throw document.error(at: "serve.sync_every", "there is no [sync] table to run on a schedule; add one, or leave sync_every out")
+        }
         policy?.guidelines = guidelines
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
                               syncPolicy: policy, guidelines: guidelines, console: console, tables: tables, environment: environment)
@@ -84,6 +87,12 @@ public struct PortraitConfig {
             (settings.host, settings.port) = address
         }
         if let proxy = try table.bool("behind_proxy") { settings.behindProxy = proxy }
+        if let every = try table.string("sync_every") {
+            guard let interval = ConsoleSettings.interval(every), interval >= .seconds(60) else {
+                throw table.error("sync_every", "\"\(every)\" is not an interval of a minute or more; write e.g. \"15m\", \"1h\" or \"1d\"")
+            }
+            settings.syncEvery = interval
+        }
         if !settings.isLoopback && !settings.behindProxy {
             throw table.error("listen", "\(settings.host) is reachable from other machines, and the console's sign-in would cross the network in plain http; listen on 127.0.0.1, or put a reverse proxy with TLS in front and set behind_proxy = true")
         }
@@ -91,7 +100,7 @@ public struct PortraitConfig {
             _ = try auth.choice("type", of: ConsoleAuthType.self)
             try auth.finish(expected: "[serve.auth] takes type")
         }
-        try table.finish(expected: "[serve] takes listen, behind_proxy and an [serve.auth] table")
+        try table.finish(expected: "[serve] takes listen, behind_proxy, sync_every and an [serve.auth] table")
         return settings
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PortraitCore
+import PortraitEngine
 import PortraitImaging
 import PortraitStore
 

@@ -14,13 +14,19 @@ import PortraitStore
 public struct Console: Sendable {
     let store: Store
     let settings: ConsoleSettings
+    /// `[sync]`, which Coverage measures against; nil when the file has none.
+    let policy: SyncPolicy?
+    /// Runs syncs on the schedule and on "Sync now"; nil when there is no `[sync]`.
+    let scheduler: SyncScheduler?
     let pages: Pages
     let limiter = SignInLimiter()
     let logger: Logger
 
-    public init(store: Store, settings: ConsoleSettings, logger: Logger) throws {
+    public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?, logger: Logger) throws {
         self.store = store
         self.settings = settings
+        self.policy = policy
+        self.scheduler = scheduler
         self.logger = logger
         pages = try Pages()
     }
@@ -39,6 +45,10 @@ public struct Console: Sendable {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
         }
+        router.get("console.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: Templates.script)))
+        }
         router.get("login") { _, context in
             context.visitor == nil ? pages.html("signin", SignInPage()) : Self.redirect("/")
         }
@@ -50,6 +60,24 @@ public struct Console: Sendable {
         signedIn.get("queue") { request, context in try await queue(request, context) }
         signedIn.post("queue/decide") { request, context in try await decide(request, context) }
         signedIn.get("photos/:sha256") { _, context in try await photo(context) }
+        signedIn.get("people") { request, context in
+            let query = (FormFields.query(of: request)["q"] ?? "").trimmingCharacters(in: .whitespaces)
+            let found = query.isEmpty ? [] : try await store.searchPeople(query, limit: PeoplePage.limit + 1)
+            return pages.html("people", PeoplePage(query: query, found: found, visitor: context.visitor!))
+        }
+        signedIn.get("people/:id") { _, context in try await person(context) }
+        signedIn.get("coverage") { _, context in
+            var status: SyncStatus?
+            if let policy { status = try await SyncStatus(store: store, policy: policy) }
+            return pages.html("coverage", CoveragePage(status, visitor: context.visitor!))
+        }
+        signedIn.get("runs") { request, context in
+            let query = FormFields.query(of: request)
+            let notice = query["started"] != nil ? "A sync has started." : query["busy"] != nil ? "A sync is running already; this one waits for it to end." : ""
+            return pages.html("runs", RunsPage(try await store.runs(limit: 100), scheduler: scheduler, notice: notice, visitor: context.visitor!))
+        }
+        signedIn.post("runs/sync") { request, context in try await syncNow(request, context) }
+        signedIn.get("runs/live") { _, _ in live() }
         return router
     }
 
@@ -144,6 +172,59 @@ public struct Console: Sendable {
             }
         }
         return Self.redirect("/queue?\(verdict.rawValue)=\(decided)&gone=\(gone)")
+    }
+
+    // MARK: - Runs
+
+    private func syncNow(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visitor = context.visitor!
+        let checked = try await refuseForgedForm(request, visitor: visitor)
+        if let refused = checked.refusal { return refused }
+        guard visitor.mayDecide else {
+            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view runs but not start one. Ask an administrator to make you an approver.",
+                                 visitor: visitor, link: "/runs", linkText: "Back to runs")
+        }
+        guard let scheduler else {
+            return pages.message(.conflict, heading: "Nothing to sync", text: "portrait.toml has no [sync] table, so there is nothing to sync.",
+                                 visitor: visitor, link: "/runs", linkText: "Back to runs")
+        }
+        return Self.redirect(scheduler.start(by: visitor.name) ? "/runs?started=1" : "/runs?busy=1")
+    }
+
+    /// Server-sent events: the progress line every half second while a sync runs, then once more.
+    private func live() -> Response {
+        let scheduler = scheduler
+        let body = ResponseBody { writer in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            while true {
+                let state = scheduler?.state ?? SyncScheduler.State()
+                let event = LiveEvent(running: state.running, text: scheduler.map { RunsPage.liveText(state, every: $0.every) } ?? "")
+                let json = String(decoding: try encoder.encode(event), as: UTF8.self)
+                try await writer.write(ByteBuffer(string: "data: \(json)\n\n"))
+                guard state.running else { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    private struct LiveEvent: Encodable {
+        var running: Bool
+        var text: String
+    }
+
+    // MARK: - People
+
+    private func person(_ context: ConsoleContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let keys = try await store.personKeys(id) else {
+            return pages.message(.notFound, heading: "No such person", text: "Portrait knows nobody by that link; search for them on People.",
+                                 visitor: context.visitor, link: "/people", linkText: "People")
+        }
+        let label = keys.label ?? "person \(id)"
+        return pages.html("person", PersonPage(label: label, photos: try await store.personPhotos(of: id),
+                                               entries: try await store.auditEntries(person: id), visitor: context.visitor!))
     }
 
     // MARK: - Photos
@@ -263,7 +344,7 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
     }
 
     private static let headers: [(HTTPField.Name, String)] = [
-        (HTTPField.Name("Content-Security-Policy")!, "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        (HTTPField.Name("Content-Security-Policy")!, "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
         (HTTPField.Name("Referrer-Policy")!, "same-origin"),
         (HTTPField.Name("X-Frame-Options")!, "DENY"),

@@ -10,8 +10,10 @@ public struct ConsoleSettings: Sendable {
     /// A reverse proxy terminates TLS in front of the console: cookies are `Secure`, and a
     /// non-loopback address is allowed.
     public var behindProxy = false
-    /// A session unused this long ends (the issue: 8 hours idle).
+    /// A session unused this long ends.
     public var idleSession: TimeInterval = 8 * 3600
+    /// `sync_every`: how long after one sync ends the next starts; nil, only on "Sync now".
+    public var syncEvery: Duration?
 
     public init() {}
 
@@ -20,6 +22,20 @@ public struct ConsoleSettings: Sendable {
 
     /// The cookie must not travel over plain http where others could read it.
     var secureCookies: Bool { behindProxy }
+
+    /// "90s", "15m", "2h" or "1d" as `sync_every` takes it; nil if malformed.
+    public static func interval(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = trimmed.last, let count = Int(trimmed.dropLast()), count > 0 else { return nil }
+        let seconds: Int? = switch unit {
+        case "s": 1
+        case "m": 60
+        case "h": 3600
+        case "d": 86400
+        default: nil
+        }
+        return seconds.map { .seconds(count * $0) }
+    }
 
     /// `host:port`, `[v6]:port` or `host` alone, as `listen` takes it; nil if malformed.
     public static func address(_ text: String) -> (host: String, port: Int)? {

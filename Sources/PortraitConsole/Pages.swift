@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Mustache
 import PortraitEngine
+import PortraitStore
 
 /// Renders the console's pages from `Templates`. Models are plain structs of stored properties
 /// (Mustache reads them by reflection, which sees no computed ones); every list is an array and
@@ -41,11 +42,17 @@ struct Frame {
     var visitor: [SignedIn]
     var csrf: String
     var onQueue: Bool
+    var onPeople: Bool
+    var onCoverage: Bool
+    var onRuns: Bool
 
     init(_ visitor: Visitor?, page: String?) {
         self.visitor = visitor.map { [SignedIn(name: $0.name, role: $0.role.rawValue)] } ?? []
         csrf = visitor?.csrf ?? ""
         onQueue = page == "queue"
+        onPeople = page == "people"
+        onCoverage = page == "coverage"
+        onRuns = page == "runs"
     }
 }
 
@@ -94,9 +101,8 @@ struct QueuePage {
 
     init(_ waiting: [ApprovalDesk.Waiting], visitor: Visitor, notice: String, problem: String) {
         frame = Frame(visitor, page: "queue")
-        let format = Date.FormatStyle(date: .abbreviated, time: .shortened)
         items = waiting.map {
-            Item(personId: $0.personId, person: $0.person, source: $0.source, firstSeen: $0.firstSeen.formatted(format),
+            Item(personId: $0.personId, person: $0.person, source: $0.source, firstSeen: $0.firstSeen.formatted(DateText.time),
                  reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", hasApproved: $0.approvedPhoto != nil)
         }
         count = items.count
@@ -106,5 +112,201 @@ struct QueuePage {
         hasNotice = !notice.isEmpty
         self.problem = problem
         hasProblem = !problem.isEmpty
+    }
+}
+
+/// How dates read on the pages.
+enum DateText {
+    static let time = Date.FormatStyle(date: .abbreviated, time: .shortened)
+}
+
+/// One photo cell: a kept photo, or why there is none.
+struct PhotoCell {
+    var hasPhoto: Bool
+    var photo: String
+    var alt: String
+    var absent: String
+
+    init(_ sha: String?, alt: String, absent: String) {
+        hasPhoto = sha != nil
+        photo = sha ?? ""
+        self.alt = alt
+        self.absent = absent
+    }
+}
+
+struct CoveragePage {
+    /// More rows than this make a page too long to read; People finds anyone else.
+    static let maxRows = 500
+
+    struct Person {
+        var id: Int64
+        var label: String
+        var cells: [PhotoCell]
+    }
+
+    var frame: Frame
+    var hasPolicy: Bool
+    var approvedPeople = 0
+    var waiting = 0
+    var lastSync = ""
+    var systems: [SyncStatus.System] = []
+    var systemNames: [String] = []
+    var disagreeing: [Person] = []
+    var disagreeingCount = 0
+    var hasDisagreeing = false
+    var shownCount = 0
+    var truncated = false
+
+    init(_ status: SyncStatus?, visitor: Visitor) {
+        frame = Frame(visitor, page: "coverage")
+        hasPolicy = status != nil
+        guard let status else { return }
+        approvedPeople = status.peopleWithApproved
+        waiting = status.waiting.count
+        lastSync = status.lastRun.map { run in
+            "Last sync: run \(run.id), started \(run.startedAt.formatted(DateText.time)), \(run.outcome ?? "still running")."
+        } ?? "No sync has run yet."
+        systems = status.systems
+        systemNames = status.systems.map(\.name)
+        disagreeingCount = status.disagreeing.count
+        hasDisagreeing = !status.disagreeing.isEmpty
+        disagreeing = status.disagreeing.prefix(Self.maxRows).map { person in
+            let shows = Dictionary(person.shows.map { ($0.system, $0.shown) }, uniquingKeysWith: { first, _ in first })
+            var cells = [PhotoCell(person.approved, alt: "Approved photo of \(person.label)", absent: "none"),
+                         PhotoCell(person.waiting?.sha256, alt: "Waiting photo of \(person.label)", absent: "–")]
+            for system in systemNames {
+                switch shows[system] {
+                case .photo(let sha): cells.append(PhotoCell(sha, alt: "\(system) shows", absent: ""))
+                case .none?: cells.append(PhotoCell(nil, alt: "", absent: "no photo"))
+                case .notSeen?, nil: cells.append(PhotoCell(nil, alt: "", absent: "not seen"))
+                }
+            }
+            return Person(id: person.id, label: person.label, cells: cells)
+        }
+        shownCount = disagreeing.count
+        truncated = disagreeingCount > shownCount
+    }
+}
+
+struct RunsPage {
+    struct Run {
+        var id: Int64
+        var command: String
+        var started: String
+        var took: String
+        var outcome: String
+        var summary: String
+    }
+
+    var frame: Frame
+    var runs: [Run]
+    var hasRuns: Bool
+    var notice: String
+    var hasNotice: Bool
+    var canSync: Bool
+    var live: String
+    var last: String
+    var hasLast: Bool
+    var mayDecide: Bool
+
+    init(_ records: [RunRecord], scheduler: SyncScheduler?, notice: String, visitor: Visitor) {
+        frame = Frame(visitor, page: "runs")
+        self.notice = notice
+        hasNotice = !notice.isEmpty
+        canSync = scheduler != nil
+        let state = scheduler?.state
+        live = scheduler.map { Self.liveText($0.state, every: $0.every) } ?? ""
+        last = state?.last.map { "\($0.outcome), \($0.at.formatted(DateText.time)), started by \($0.by) — \($0.summary)" } ?? ""
+        hasLast = state?.last != nil
+        mayDecide = visitor.mayDecide
+        runs = records.map { record in
+            let took = record.finishedAt.map { Duration.seconds($0.timeIntervalSince(record.startedAt)).formatted(.units(allowed: [.hours, .minutes, .seconds], width: .narrow)) }
+            return Run(id: record.id, command: record.command, started: record.startedAt.formatted(DateText.time), took: took ?? "running",
+                       outcome: record.outcome ?? "running", summary: record.summary ?? "")
+        }
+        hasRuns = !runs.isEmpty
+    }
+}
+
+extension RunsPage {
+    /// The progress line, on the page and in each `/runs/live` event.
+    static func liveText(_ state: SyncScheduler.State, every: Duration?) -> String {
+        if state.running {
+            let started = "started by \(state.startedBy) at \((state.startedAt ?? Date()).formatted(date: .omitted, time: .shortened))"
+            return state.total == 0 ? "Sync running (\(started)): listing the systems…"
+                : "Sync running (\(started)): \(state.done) of \(state.total) people done."
+        }
+        if let next = state.nextAt {
+            return "No sync running; the next starts at \(next.formatted(date: .omitted, time: .shortened))."
+        }
+        return every == nil ? "No sync running; without [serve] sync_every, syncs run when someone presses Sync now or runs portrait sync."
+            : "No sync running."
+    }
+}
+
+struct PeoplePage {
+    static let limit = 50
+
+    struct Found {
+        var id: Int64
+        var label: String
+    }
+
+    var frame: Frame
+    var query: String
+    var searched: Bool
+    var found: [Found]
+    var hasFound: Bool
+    var truncated: Bool
+    var limit = PeoplePage.limit
+
+    init(query: String, found: [(id: Int64, label: String)], visitor: Visitor) {
+        frame = Frame(visitor, page: "people")
+        self.query = query
+        searched = !query.isEmpty
+        self.found = found.prefix(Self.limit).map { Found(id: $0.id, label: $0.label) }
+        hasFound = !found.isEmpty
+        truncated = found.count > Self.limit
+    }
+}
+
+struct PersonPage {
+    struct Photo {
+        var sha256: String
+        var status: String
+        var source: String
+        var firstSeen: String
+        var decision: String
+        var hasDecision: Bool
+    }
+
+    struct Entry {
+        var at: String
+        var action: String
+        var system: String
+        var detail: String
+    }
+
+    var frame: Frame
+    var label: String
+    var photos: [Photo]
+    var hasPhotos: Bool
+    var entries: [Entry]
+    var hasEntries: Bool
+
+    init(label: String, photos: [PersonPhoto], entries: [AuditEntry], visitor: Visitor) {
+        frame = Frame(visitor, page: "people")
+        self.label = label
+        self.photos = photos.reversed().map { photo in
+            let decision = [photo.decidedBy.map { "decided by \($0)" }, photo.reason].compactMap { $0 }.joined(separator: ": ")
+            return Photo(sha256: photo.sha256, status: photo.status.rawValue, source: photo.source, firstSeen: photo.firstSeen.formatted(DateText.time),
+                         decision: decision, hasDecision: !decision.isEmpty)
+        }
+        hasPhotos = !photos.isEmpty
+        self.entries = entries.reversed().map {
+            Entry(at: $0.at.formatted(DateText.time), action: $0.action.rawValue, system: $0.system, detail: $0.detail ?? "")
+        }
+        hasEntries = !entries.isEmpty
     }
 }

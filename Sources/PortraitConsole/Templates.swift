@@ -6,6 +6,10 @@ enum Templates {
         "signin": signIn,
         "queue": queue,
         "message": message,
+        "coverage": coverage,
+        "runs": runs,
+        "people": people,
+        "person": person,
     ]
 
     static let layout = """
@@ -16,6 +20,7 @@ enum Templates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{$title}}Portrait{{/title}} · Portrait</title>
         <link rel="stylesheet" href="/console.css">
+        <script src="/console.js" defer></script>
         </head>
         <body>
         <header>
@@ -23,6 +28,9 @@ enum Templates {
           {{#frame}}{{#visitor}}
           <nav aria-label="Pages">
             <a href="/queue"{{#onQueue}} aria-current="page"{{/onQueue}}>Queue</a>
+            <a href="/people"{{#onPeople}} aria-current="page"{{/onPeople}}>People</a>
+            <a href="/coverage"{{#onCoverage}} aria-current="page"{{/onCoverage}}>Coverage</a>
+            <a href="/runs"{{#onRuns}} aria-current="page"{{/onRuns}}>Runs</a>
           </nav>
           <form class="signout" method="post" action="/logout">
             <input type="hidden" name="csrf" value="{{csrf}}">
@@ -94,6 +102,128 @@ enum Templates {
         {{/layout}}
         """
 
+    /// A photo cell: a kept photo by hash, or a word for its absence.
+    private static let shown = """
+        {{#hasPhoto}}<img src="/photos/{{photo}}" alt="{{alt}}" width="96" height="96" loading="lazy">{{/hasPhoto}}{{^hasPhoto}}<span class="none small">{{absent}}</span>{{/hasPhoto}}
+        """
+
+    static let coverage = """
+        {{<layout}}
+        {{$title}}Coverage{{/title}}
+        {{$content}}
+        <h1>Coverage</h1>
+        {{^hasPolicy}}<p class="problem">portrait.toml has no [sync] table: coverage is what sync keeps, and nothing is synced.</p>{{/hasPolicy}}
+        {{#hasPolicy}}
+        <p>{{approvedPeople}} people with an approved photo; <a href="/queue">{{waiting}} waiting for approval</a>. {{lastSync}}</p>
+        <div class="scroll">
+        <table>
+          <caption>What each system shows, as of the last sync</caption>
+          <thead><tr><th scope="col">System</th><th scope="col">People</th><th scope="col">With photo</th><th scope="col">Approved photo</th><th scope="col">Another</th><th scope="col">None</th><th scope="col">Too small</th><th scope="col">Not seen</th></tr></thead>
+          <tbody>
+          {{#systems}}<tr><th scope="row">{{name}}</th><td>{{people}}</td><td>{{withPhoto}}</td><td>{{showingApproved}}</td><td>{{showingOther}}</td><td>{{withoutPhoto}}</td><td>{{tooSmall}}</td><td>{{unknown}}</td></tr>{{/systems}}
+          </tbody>
+        </table>
+        </div>
+        <h2>People whose systems disagree <span class="count">{{disagreeingCount}}</span></h2>
+        {{^hasDisagreeing}}<p>Every system shows each person's approved photo.</p>{{/hasDisagreeing}}
+        {{#hasDisagreeing}}
+        {{#truncated}}<p>The first {{shownCount}} by name; search for anyone on <a href="/people">People</a>.</p>{{/truncated}}
+        <div class="scroll">
+        <table class="sheet">
+          <thead><tr><th scope="col">Person</th><th scope="col">Approved</th><th scope="col">Waiting</th>{{#systemNames}}<th scope="col">{{.}}</th>{{/systemNames}}</tr></thead>
+          <tbody>
+          {{#disagreeing}}<tr><th scope="row"><a href="/people/{{id}}">{{label}}</a></th>{{#cells}}<td>\(shown)</td>{{/cells}}</tr>
+          {{/disagreeing}}
+          </tbody>
+        </table>
+        </div>
+        {{/hasDisagreeing}}
+        {{/hasPolicy}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let runs = """
+        {{<layout}}
+        {{$title}}Runs{{/title}}
+        {{$content}}
+        <h1>Runs</h1>
+        {{#hasNotice}}<p class="notice" role="status">{{notice}}</p>{{/hasNotice}}
+        {{#canSync}}
+        <section class="now" aria-label="Current sync">
+          <p id="live" aria-live="polite">{{live}}</p>
+          {{#hasLast}}<p>Last sync from this console: {{last}}</p>{{/hasLast}}
+          {{#mayDecide}}
+          <form method="post" action="/runs/sync">
+            <input type="hidden" name="csrf" value="{{frame.csrf}}">
+            <button type="submit">Sync now</button>
+          </form>
+          {{/mayDecide}}
+        </section>
+        {{/canSync}}
+        {{^hasRuns}}<p>Nothing has run yet.</p>{{/hasRuns}}
+        {{#hasRuns}}
+        <div class="scroll">
+        <table>
+          <thead><tr><th scope="col">Run</th><th scope="col">Command</th><th scope="col">Started</th><th scope="col">Took</th><th scope="col">Outcome</th><th scope="col">Summary</th></tr></thead>
+          <tbody>
+          {{#runs}}<tr><td>{{id}}</td><td>{{command}}</td><td>{{started}}</td><td>{{took}}</td><td class="outcome-{{outcome}}">{{outcome}}</td><td>{{summary}}</td></tr>
+          {{/runs}}
+          </tbody>
+        </table>
+        </div>
+        {{/hasRuns}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let people = """
+        {{<layout}}
+        {{$title}}People{{/title}}
+        {{$content}}
+        <h1>People</h1>
+        <form class="search" method="get" action="/people" role="search">
+          <label for="q">Mail, UPN, employee id or logon name (or part of one)</label>
+          <input id="q" name="q" value="{{query}}" autofocus>
+          <button type="submit">Search</button>
+        </form>
+        {{#searched}}
+        {{^hasFound}}<p>Nobody matches “{{query}}”.</p>{{/hasFound}}
+        <ul class="found">{{#found}}<li><a href="/people/{{id}}">{{label}}</a></li>{{/found}}</ul>
+        {{#truncated}}<p>The first {{limit}} matches; type more to narrow them.</p>{{/truncated}}
+        {{/searched}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let person = """
+        {{<layout}}
+        {{$title}}{{label}}{{/title}}
+        {{$content}}
+        <h1>{{label}}</h1>
+        <h2>Photos</h2>
+        {{^hasPhotos}}<p>Portrait keeps no photo of this person yet.</p>{{/hasPhotos}}
+        <ul class="photos">
+        {{#photos}}<li><figure><img src="/photos/{{sha256}}" alt="{{status}} photo" width="160" height="160" loading="lazy"><figcaption><strong>{{status}}</strong> — from {{source}}, first seen {{firstSeen}}{{#hasDecision}}; {{decision}}{{/hasDecision}}</figcaption></figure></li>
+        {{/photos}}
+        </ul>
+        <h2>History</h2>
+        {{^hasEntries}}<p>Nothing recorded yet.</p>{{/hasEntries}}
+        {{#hasEntries}}
+        <div class="scroll">
+        <table>
+          <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">System</th><th scope="col">Detail</th></tr></thead>
+          <tbody>
+          {{#entries}}<tr><td>{{at}}</td><td>{{action}}</td><td>{{system}}</td><td>{{detail}}</td></tr>
+          {{/entries}}
+          </tbody>
+        </table>
+        </div>
+        {{/hasEntries}}
+        {{/content}}
+        {{/layout}}
+        """
+
     static let message = """
         {{<layout}}
         {{$title}}{{heading}}{{/title}}
@@ -103,6 +233,25 @@ enum Templates {
         <p><a href="{{link}}">{{linkText}}</a></p>
         {{/content}}
         {{/layout}}
+        """
+
+    /// The one live part: the Runs page's progress line, from `/runs/live` (server-sent events);
+    /// the page reloads when the run ends, to show it in the table.
+    static let script = """
+        "use strict";
+        document.addEventListener("DOMContentLoaded", () => {
+          const live = document.getElementById("live");
+          if (!live || !window.EventSource) return;
+          const source = new EventSource("/runs/live");
+          let sawRunning = false;
+          source.onmessage = (event) => {
+            const state = JSON.parse(event.data);
+            live.textContent = state.text;
+            if (state.running) sawRunning = true;
+            else { source.close(); if (sawRunning) location.reload(); }
+          };
+          source.onerror = () => source.close();
+        });
         """
 
     static let css = """
@@ -134,5 +283,18 @@ enum Templates {
         .decide { position: sticky; bottom: 0; background: Canvas; border: 1px solid var(--line); display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         .decide label { flex-basis: 100%; }
         .decide input { flex: 1 1 16rem; }
+        .scroll { overflow-x: auto; }
+        table { border-collapse: collapse; margin: .5rem 0 1rem; }
+        th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: middle; }
+        caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+        .sheet img, .small { width: 96px; height: 96px; }
+        .small { line-height: 96px; font-size: .8rem; }
+        .outcome-failed, .outcome-killed { color: #c62828; }
+        .outcome-partial { color: #b26a00; }
+        .now { border: 1px solid var(--line); border-radius: 6px; padding: .5rem 1rem; margin-bottom: 1rem; }
+        .search { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        .search label { flex-basis: 100%; }
+        .photos { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 1rem; }
+        .photos figure { max-width: 14rem; text-align: left; }
         """
 }

@@ -158,6 +158,27 @@ extension Store {
         }
     }
 
+    /// People any of whose keys (mail, UPN, employee id, logon name, here or in any system)
+    /// contain `text`, any case; at most `limit`, by label.
+    public func searchPeople(_ text: String, limit: Int = 50) async throws -> [(id: Int64, label: String)] {
+        let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, mail, user_principal_name, employee_id, account_name FROM person WHERE id IN (
+                    SELECT id FROM person WHERE lower(coalesce(mail, '') || ' ' || coalesce(user_principal_name, '') || ' '
+                        || coalesce(employee_id, '') || ' ' || coalesce(account_name, '')) LIKE ?1 ESCAPE '\\'
+                    UNION SELECT person_id FROM account WHERE person_id IS NOT NULL AND lower(coalesce(mail, '') || ' '
+                        || coalesce(user_principal_name, '') || ' ' || coalesce(employee_id, '') || ' ' || coalesce(account_name, '')) LIKE ?1 ESCAPE '\\')
+                """, arguments: [pattern]).map { row -> (id: Int64, label: String) in
+                    let id: Int64 = row["id"]
+                    return (id, Self.keys(row).label ?? "person \(id)")
+                }
+                .sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
+                .prefix(limit).map { $0 }
+        }
+    }
+
     /// How a person is named in reports and pages: their mail, UPN, employee id or logon name.
     public func personLabel(_ id: Int64) async throws -> String {
         try await personKeys(id)?.label ?? "person \(id)"

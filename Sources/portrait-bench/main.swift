@@ -34,6 +34,13 @@ case "sync":
     } catch {
         SyncBenchmark.exit(withError: error)
     }
+case "console":
+    let benchmark = ConsoleBenchmark.parseOrExit(Array(CommandLine.arguments.dropFirst(2)))
+    do {
+        try await benchmark.measure()
+    } catch {
+        ConsoleBenchmark.exit(withError: error)
+    }
 default:
     let benchmark = Benchmark.parseOrExit()
     do {

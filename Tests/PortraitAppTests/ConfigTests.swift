@@ -118,6 +118,14 @@ import Testing
         #expect(error("[serve]\nlisten = \"localhost:99999\"\n" + out)?.description.contains("not an address") == true)
         #expect(error("[serve.auth]\ntype = \"ldap\"\n" + out)?.description.contains("local") == true)
         #expect(error("[serve]\nport = 80\n" + out)?.description.contains("serve.port: unknown key") == true)
+
+        let sync = "[sync]\nsources = [\"o\"]\ntargets = [\"o\"]\n"
+        #expect(try load("[serve]\nsync_every = \"15m\"\n" + sync + out).console.syncEvery == .seconds(900))
+        #expect(try load(out).console.syncEvery == nil)
+        #expect(error("[serve]\nsync_every = \"10s\"\n" + sync + out)?.description.contains("a minute or more") == true)
+        #expect(error("[serve]\nsync_every = \"often\"\n" + sync + out)?.description.contains("\"15m\"") == true)
+        let unscheduled = error("[serve]\nsync_every = \"1h\"\n" + out)
+        #expect(unscheduled?.line == 2 && unscheduled?.description.contains("no [sync] table") == true, "\(String(describing: unscheduled))")
     }
 
     @Test func missingRequiredKeyNamesTheTable() {

@@ -43,10 +43,22 @@ struct CLI {
         }
     }
 
+    /// Another program (a browser driver), run as `running` runs portrait.
+    func runningTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result {
+                    try run(arguments, environment: environment, executable: URL(fileURLWithPath: executable))
+                })
+            }
+        }
+    }
+
     /// `input`, when given, is the process's standard input (else it inherits the test's).
-    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil,
+             executable: URL = CLI.executable) throws -> Result {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.merging(Self.diagnostics.merging(environment) { $1 }) { $1 }

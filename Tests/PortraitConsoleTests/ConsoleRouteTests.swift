@@ -30,7 +30,9 @@ import Testing
             _ = try await store.addConsoleUser(name: name, passwordHash: LocalAccounts.hash(Self.password, cost: 4), role: role)
         }
         // A name no page may show unescaped.
-        person = try await store.saveJoin([JoinedPerson(id: nil, keys: MatchKeys(employeeId: "<script>alert(1)</script>"), newLinks: [])])[0]
+        let keys = MatchKeys(employeeId: "<script>alert(1)</script>")
+        person = try await store.saveJoin([JoinedPerson(id: nil, keys: keys, newLinks: [("google", Account(id: "1", keys: keys, photo: .present(version: "v1")))])])[0]
+        _ = try await store.saveJoin([JoinedPerson(id: nil, keys: MatchKeys(mail: "ann_lee@example.org"), newLinks: [])])
         let approved = try await store.savePhoto(Data("approved photo".utf8), width: 400, height: 400, fingerprint: "aa")
         let waiting = try await store.savePhoto(Data("waiting photo".utf8), width: 400, height: 400, fingerprint: "bb")
         (waitingSHA, approvedSHA) = (waiting.sha256, approved.sha256)
@@ -39,8 +41,9 @@ import Testing
         try await store.queue(waiting.sha256, source: "google", firstSeen: Date(), reason: "a self-service change", event: event)
     }
 
-    func app(_ settings: ConsoleSettings = ConsoleSettings()) throws -> some ApplicationProtocol {
-        try Console(store: store, settings: settings, logger: Logger(label: "test")).application()
+    func app(_ settings: ConsoleSettings = ConsoleSettings(), scheduler: SyncScheduler? = nil) throws -> some ApplicationProtocol {
+        try Console(store: store, settings: settings, policy: SyncPolicy(sources: ["hr", "google"], targets: ["google"]),
+                    scheduler: scheduler, logger: Logger(label: "test")).application()
     }
 
     func waitingStatus() async throws -> PersonPhoto.Status? {
@@ -159,6 +162,84 @@ import Testing
         #expect(try await waitingStatus() == .rejected)
     }
 
+    @Test func peopleCoverageAndRunsShowWhatTheStoreKnows() async throws {
+        let run = try await store.beginRun(command: "sync", source: "", targets: ["google"], dryRun: false)
+        try await store.finishRun(run, outcome: "partial", summary: "1 failed")
+        try await app().test(.router) { client in
+            let session = try await signIn(client, as: "it.bob")
+            func page(_ uri: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .get, headers: session.headers) { ($0.status, String(buffer: $0.body)) }
+            }
+            let coverage = try await page("/coverage")
+            #expect(coverage.0 == .ok)
+            #expect(coverage.1.contains("<th scope=\"row\">google</th><td>1</td>"), "one person linked in google")
+            #expect(coverage.1.contains("/people/\(person)") && coverage.1.contains("/photos/\(waitingSHA)"), "they disagree: a photo waits")
+            #expect(coverage.1.contains("Last sync: run \(run)"))
+            let runs = try await page("/runs")
+            #expect(runs.1.contains("partial") && runs.1.contains("1 failed"))
+
+            // A part of a key, any case; `_` is a character, not a wildcard.
+            let found = try await page("/people?q=ANN_")
+            #expect(found.1.contains("ann_lee@example.org"))
+            #expect(try await page("/people?q=nn%25le").1.contains("Nobody matches"))
+            let byId = try await page("/people?q=script")
+            #expect(byId.1.contains("/people/\(person)"))
+            let history = try await page("/people/\(person)")
+            #expect(history.0 == .ok)
+            #expect(history.1.contains("/photos/\(waitingSHA)") && history.1.contains("queued") && history.1.contains("a self-service change"))
+            #expect(try await page("/people/99999").0 == .notFound)
+            #expect(try await page("/people/nobody").0 == .notFound)
+        }
+    }
+
+    @Test func anApproverStartsASyncAndEveryoneSeesItsProgress() async throws {
+        let sync = HeldSync()
+        let scheduler = SyncScheduler(syncing: sync, every: nil, logger: Logger(label: "test"))
+        try await app(scheduler: scheduler).test(.router) { client in
+            let viewer = try await signIn(client, as: "it.bob")
+            let viewerPage = try await client.execute(uri: "/runs", method: .get, headers: viewer.headers) { String(buffer: $0.body) }
+            #expect(!viewerPage.contains(">Sync now</button>"))
+            try await client.execute(uri: "/runs/sync", method: .post, headers: viewer.headers,
+                                     body: ByteBuffer(string: "csrf=\(try #require(Self.csrf(in: viewerPage)))")) {
+                #expect($0.status == .forbidden)
+            }
+            #expect(!scheduler.state.running)
+
+            let approver = try await signIn(client, as: "hr.anna")
+            let page = try await client.execute(uri: "/runs", method: .get, headers: approver.headers) { String(buffer: $0.body) }
+            #expect(page.contains(">Sync now</button>") && page.contains("syncs run when someone presses Sync now"))
+            let csrf = try #require(Self.csrf(in: page))
+            try await client.execute(uri: "/runs/sync", method: .post, headers: approver.headers, body: ByteBuffer(string: "csrf=\(csrf)")) {
+                #expect($0.headers[.location] == "/runs?started=1")
+            }
+            try await client.execute(uri: "/runs/sync", method: .post, headers: approver.headers, body: ByteBuffer(string: "csrf=\(csrf)")) {
+                #expect($0.headers[.location] == "/runs?busy=1", "one sync at a time")
+            }
+            await sync.reached()
+            let running = try await client.execute(uri: "/runs", method: .get, headers: viewer.headers) { String(buffer: $0.body) }
+            #expect(running.contains("Sync running (started by hr.anna"), "\(running)")
+            #expect(running.contains("3 of 10 people done"))
+            sync.release()
+            await scheduler.waitForRun()
+            try await client.execute(uri: "/runs/live", method: .get, headers: viewer.headers) { response in
+                #expect(response.headers[.contentType] == "text/event-stream")
+                #expect(String(buffer: response.body).hasPrefix("data: {\"running\":false"))
+            }
+            let after = try await client.execute(uri: "/runs", method: .get, headers: viewer.headers) { String(buffer: $0.body) }
+            #expect(after.contains("Last sync from this console: ok") && after.contains("10 people synced"))
+        }
+    }
+
+    @Test func aSyncThatFailsIsShownAndTheNextMayStart() async throws {
+        let scheduler = SyncScheduler(syncing: FailingSync(), every: nil, logger: Logger(label: "test"))
+        #expect(scheduler.start(by: "hr.anna"))
+        await scheduler.waitForRun()
+        #expect(scheduler.state.last?.outcome == "failed")
+        #expect(scheduler.state.last?.summary.contains("another run holds the store") == true)
+        #expect(scheduler.start(by: "hr.anna"), "not stuck running")
+        await scheduler.waitForRun()
+    }
+
     @Test func photosOnlyByTheirHashToSignedInPeople() async throws {
         try await app().test(.router) { client in
             let session = try await signIn(client, as: "it.bob")
@@ -243,5 +324,52 @@ import Testing
     static func csrf(in page: String) -> String? {
         guard let start = page.range(of: "name=\"csrf\" value=\"") else { return nil }
         return String(page[start.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+/// A sync that reports 3 of 10 people done, then waits until the test releases it.
+final class HeldSync: ConsoleSyncing, @unchecked Sendable {
+    private let lock = NSLock()
+    private var gate: CheckedContinuation<Void, Never>?
+    private var arrived: CheckedContinuation<Void, Never>?
+    private var isHeld = false
+
+    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+        progress(3, 10)
+        await withCheckedContinuation { continuation in
+            lock.withLock {
+                gate = continuation
+                isHeld = true
+                arrived?.resume()
+                arrived = nil
+            }
+        }
+        return ("ok", "10 people synced")
+    }
+
+    /// Returns once the sync is waiting.
+    func reached() async {
+        await withCheckedContinuation { continuation in
+            let now = lock.withLock { () -> Bool in
+                if isHeld { return true }
+                arrived = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func release() {
+        lock.withLock { gate }?.resume()
+    }
+}
+
+struct FailingSync: ConsoleSyncing {
+    struct Held: Error, CustomStringConvertible {
+        var description: String { "another run holds the store: portrait sync (pid 42)" }
+    }
+
+    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+        throw Held()
     }
 }

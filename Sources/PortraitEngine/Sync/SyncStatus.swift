@@ -1,0 +1,98 @@
+import Foundation
+import PortraitStore
+
+/// What the store knows as of the last sync: per system, what people's accounts show; and the
+/// people whose systems disagree with their approved photo.
+public struct SyncStatus: Sendable {
+    public struct System: Encodable, Sendable {
+        public var name: String
+        public var people = 0, withPhoto = 0, showingApproved = 0, showingOther = 0, withoutPhoto = 0, tooSmall = 0
+        /// Linked accounts no sync has read (a target Portrait never wrote to).
+        public var unknown = 0
+
+        enum CodingKeys: String, CodingKey {
+            case name, people, unknown
+            case withPhoto = "with_photo"
+            case showingApproved = "showing_approved"
+            case showingOther = "showing_other"
+            case withoutPhoto = "without_photo"
+            case tooSmall = "too_small"
+        }
+    }
+
+    /// What one account showed: a kept photo (by SHA-256), no photo, or nothing known.
+    public enum Shown: Equatable, Sendable {
+        case photo(String)
+        case none
+        case notSeen
+    }
+
+    public struct Person: Sendable {
+        public var id: Int64
+        public var label: String
+        public var approved: String?
+        public var waiting: PersonPhoto?
+        /// In the policy's order of systems.
+        public var shows: [(system: String, shown: Shown)]
+    }
+
+    public var peopleWithApproved: Int
+    public var systems: [System]
+    /// Where the approved photo is kept: only these disagree by showing another.
+    public var targets: Set<String>
+    public var waiting: [PersonPhoto]
+    public var lastRun: RunRecord?
+    public var disagreeing: [Person]
+
+    public init(store: Store, policy: SyncPolicy) async throws {
+        let targets = Set(policy.targets)
+        let photos = try await store.personPhotos()
+        let approved = photos.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
+        let sizes = try await store.photoSizes()
+        var shows: [Int64: [(system: String, shown: Shown)]] = [:]
+        systems = []
+        for name in policy.systems {
+            var counts = System(name: name)
+            for row in try await store.accountPhotos(system: name) {
+                counts.people += 1
+                // What a sync saw there, else what Portrait wrote there.
+                let shown: Shown = switch row.seen ?? row.written.map({ .some($0) }) {
+                case .none: .notSeen
+                case .some(.none): .none
+                case .some(.some(let sha)): .photo(sha)
+                }
+                switch shown {
+                case .notSeen: counts.unknown += 1
+                case .none: counts.withoutPhoto += 1
+                case .photo(let sha):
+                    counts.withPhoto += 1
+                    if sha == approved[row.personId] { counts.showingApproved += 1 } else { counts.showingOther += 1 }
+                    if let size = sizes[sha], min(size.width, size.height) < policy.minSide { counts.tooSmall += 1 }
+                }
+                shows[row.personId, default: []].append((name, shown))
+            }
+            systems.append(counts)
+        }
+        peopleWithApproved = approved.count
+        self.targets = targets
+        waiting = try await store.waitingPhotos()
+        lastRun = try await store.runs(limit: 20).first { $0.command == "sync" }
+        var disagreeing: [Person] = []
+        for (id, shown) in shows {
+            let approvedPhoto = approved[id]
+            let waitingPhoto = photos[id]?.first { $0.status == .waiting }
+            let agree = waitingPhoto == nil && shown.allSatisfy { system, shown in
+                guard targets.contains(system) else { return true }
+                return switch shown {
+                case .notSeen: true
+                case .none: approvedPhoto == nil
+                case .photo(let sha): sha == approvedPhoto
+                }
+            }
+            guard !agree else { continue }
+            let label = try await store.personLabel(id)
+            disagreeing.append(Person(id: id, label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
+        }
+        self.disagreeing = disagreeing.sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
+    }
+}
