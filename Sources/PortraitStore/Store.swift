@@ -433,6 +433,14 @@ public final class Store: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v6") { db in
+            // What each account shows (status, the console's coverage) joins these on system and
+            // account, whatever the location: without these a 10,000-person status took minutes.
+            try db.execute(sql: """
+                CREATE INDEX seen_by_account ON seen_version(system, account_id);
+                CREATE INDEX written_by_account ON photo_state(system, account_id);
+                """)
+        }
         return migrator
     }
 }

@@ -27,14 +27,21 @@ struct ConsoleBenchmark: ParsableArguments {
     static let password = "benchmark password"
 
     func measure() async throws {
-        let folder = URL(fileURLWithPath: work).standardizedFileURL.appendingPathComponent("console")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: work).standardizedFileURL.appendingPathComponent("console-\(people)-\(waiting)")
+        // A store filled by an earlier run is used again: filling takes minutes. `filled` is
+        // written last, so it says the filling finished.
+        let filled = folder.appendingPathComponent("filled")
+        if !FileManager.default.fileExists(atPath: filled.path) {
+            try? FileManager.default.removeItem(at: folder)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let store = try Store(path: folder.appendingPathComponent("portrait.db").path)
+            FileHandle.standardError.write(Data("Filling a store with \(people) people and \(waiting) waiting photos…\n".utf8))
+            try await fill(store)
+            _ = try await store.addConsoleUser(name: "hr.anna", passwordHash: LocalAccounts.hash(Self.password), role: "approver")
+            try Data().write(to: filled)
+        }
         let store = try Store(path: folder.appendingPathComponent("portrait.db").path)
-        FileHandle.standardError.write(Data("Filling a store with \(people) people and \(waiting) waiting photos…\n".utf8))
         let policy = SyncPolicy(sources: ["entra"], targets: ["entra", "gws"], approval: ["entra"])
-        try await fill(store)
-        _ = try await store.addConsoleUser(name: "hr.anna", passwordHash: LocalAccounts.hash(Self.password), role: "approver")
 
         var settings = ConsoleSettings()
         settings.port = try Self.freePort()

@@ -42,14 +42,12 @@ public struct ApprovalDesk: Sendable {
 
     /// Every waiting photo, oldest first.
     public func waiting() async throws -> [Waiting] {
-        var items: [Waiting] = []
         let approved = try await store.personPhotos().compactMapValues { $0.first { $0.status == .approved }?.sha256 }
-        for photo in try await store.waitingPhotos() {
-            items.append(Waiting(personId: photo.personId, person: try await store.personLabel(photo.personId), source: photo.source,
-                                 firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256,
-                                 approvedPhoto: approved[photo.personId]))
+        let labels = try await store.personLabels()
+        return try await store.waitingPhotos().map { photo in
+            Waiting(personId: photo.personId, person: labels[photo.personId] ?? "person \(photo.personId)", source: photo.source,
+                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: approved[photo.personId])
         }
-        return items
     }
 
     /// Decides on the person's waiting photo, recording `by` and `reason` in the audit log.

@@ -46,14 +46,26 @@ public struct SyncStatus: Sendable {
 
     public init(store: Store, policy: SyncPolicy) async throws {
         let targets = Set(policy.targets)
-        let photos = try await store.personPhotos()
+        // The reads are independent: the store's pool answers them at once, on every core.
+        async let photosRead = store.personPhotos()
+        async let sizesRead = store.photoSizes()
+        async let labelsRead = store.personLabels()
+        async let waitingRead = store.waitingPhotos()
+        async let runsRead = store.runs(limit: 20)
+        let accounts = try await withThrowingTaskGroup(of: (String, [(personId: Int64, accountId: String, seen: String??, written: String?)]).self) { group in
+            for name in policy.systems {
+                group.addTask { (name, try await store.accountPhotos(system: name)) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        let photos = try await photosRead
         let approved = photos.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
-        let sizes = try await store.photoSizes()
+        let sizes = try await sizesRead
         var shows: [Int64: [(system: String, shown: Shown)]] = [:]
         systems = []
         for name in policy.systems {
             var counts = System(name: name)
-            for row in try await store.accountPhotos(system: name) {
+            for row in accounts[name] ?? [] {
                 counts.people += 1
                 // What a sync saw there, else what Portrait wrote there.
                 let shown: Shown = switch row.seen ?? row.written.map({ .some($0) }) {
@@ -75,9 +87,10 @@ public struct SyncStatus: Sendable {
         }
         peopleWithApproved = approved.count
         self.targets = targets
-        waiting = try await store.waitingPhotos()
-        lastRun = try await store.runs(limit: 20).first { $0.command == "sync" }
+        waiting = try await waitingRead
+        lastRun = try await runsRead.first { $0.command == "sync" }
         var disagreeing: [Person] = []
+        let labels = try await labelsRead
         for (id, shown) in shows {
             let approvedPhoto = approved[id]
             let waitingPhoto = photos[id]?.first { $0.status == .waiting }
@@ -90,9 +103,11 @@ public struct SyncStatus: Sendable {
                 }
             }
             guard !agree else { continue }
-            let label = try await store.personLabel(id)
+            let label = labels[id] ?? "person \(id)"
             disagreeing.append(Person(id: id, label: label, approved: approvedPhoto, waiting: waitingPhoto, shows: shown))
         }
-        self.disagreeing = disagreeing.sorted { $0.label.localizedStandardCompare($1.label) == .orderedAscending }
+        // By label (mostly mail addresses); a plain comparison: Foundation's localised one took
+        // most of the time for 10,000 people.
+        self.disagreeing = disagreeing.sorted { $0.label < $1.label }
     }
 }
