@@ -173,6 +173,9 @@ struct ApproveCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !people.isEmpty else { throw ValidationError("name at least one person") }
+        guard (reason?.count ?? 0) <= ApprovalDesk.maxReasonLength else {
+            throw ValidationError("--reason is \(reason?.count ?? 0) characters long; keep it to \(ApprovalDesk.maxReasonLength)")
+        }
     }
 
     func run() async throws {
@@ -199,7 +202,10 @@ struct RejectCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !people.isEmpty else { throw ValidationError("name at least one person") }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason must say why") }
+        guard ApprovalDesk.reason(reason) != nil else { throw ValidationError("--reason must say why") }
+        guard reason.count <= ApprovalDesk.maxReasonLength else {
+            throw ValidationError("--reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength)")
+        }
     }
 
     func run() async throws {

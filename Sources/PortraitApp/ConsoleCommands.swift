@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import PortraitConsole
 import PortraitCore
 import PortraitEngine
@@ -15,8 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Sign in with an account added by `portrait user add`. Stop with Ctrl-C."
     )
 
-    @Option(name: .long, help: "The configuration file.")
-    var config: String = "portrait.toml"
+    @OptionGroup var file: ConfigFileOption
 
     @Flag(name: [.short, .long], help: "Log more (each request is logged either way).")
     var verbose = false
@@ -25,10 +25,14 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded: PortraitConfig
         let store: Store
         do {
-            loaded = try PortraitConfig.load(from: URL(fileURLWithPath: config))
+            loaded = try file.loadConfig()
             store = try Store(path: loaded.storePath.path)
-            guard try await !store.consoleUsers().isEmpty else {
-                throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(config)`")
+            let users = try await store.consoleUsers()
+            guard !users.isEmpty else {
+                throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(file.config)`")
+            }
+            if !users.contains(where: { $0.role == ConsoleRole.approver.rawValue }) {
+                Terminal.err("warning: no console account is an approver, so nobody can decide on photos; `portrait user role NAME approver` makes one")
             }
         } catch {
             throw fail("serve", error, json: false)
@@ -41,15 +45,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, logger: logger)
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
-        Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)")
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }
         do {
-            try await console.application().runService()
-            await scheduler?.waitForRun()
-        } catch {
-            Terminal.err("error: cannot serve on \(address): \(error); is another `portrait serve` running? [serve] listen picks another address")
-            throw CommandExit(status: .unreachable)
+            try await console.application { Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)") }.runService()
+            if scheduler?.state.running == true {
+                Terminal.err("Stopping: the sync in flight finishes the photos it is writing and starts no new one…")
+            }
+            await scheduler?.stop()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            Terminal.err("error: cannot listen on \(address): something else listens there (another `portrait serve`?); stop it, or choose another address with [serve] listen")
+            throw CommandExit(status: .usage)
+        } catch let error as IOError {
+            Terminal.err("error: cannot listen on \(address): \(String(cString: strerror(error.errnoCode))); check [serve] listen")
+            throw CommandExit(status: .usage)
         }
     }
 }
@@ -60,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
 struct ConsoleSync: ConsoleSyncing {
     let file: URL
 
-    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+    func sync(stop: StopSignal, progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
         let config = try PortraitConfig.load(from: file)
         let policy = try config.requireSyncPolicy()
         var systems: [String: any PhotoSystem] = [:]
@@ -73,7 +82,7 @@ struct ConsoleSync: ConsoleSyncing {
         try await store.closeAbandonedRuns()
         let counter = RunCounter(report: progress)
         let report = try await SyncEngine(store: store, pipeline: ImagePipeline(maxInputBytes: config.maxInputBytes))
-            .sync(systems: systems, policy: policy, options: .init(), progress: counter.update)
+            .sync(systems: systems, policy: policy, options: .init(stop: stop), progress: counter.update)
         return (report.outcome, report.summaryLine)
     }
 }
@@ -103,7 +112,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage the console's local accounts (kept in the store, passwords as bcrypt hashes).",
-        subcommands: [UserAddCommand.self, UserPasswordCommand.self, UserRemoveCommand.self, UserListCommand.self]
+        subcommands: [UserAddCommand.self, UserPasswordCommand.self, UserRoleCommand.self, UserRemoveCommand.self, UserListCommand.self]
     )
 }
 
@@ -126,8 +135,8 @@ struct PasswordInput: ParsableArguments {
             guard Self.prompt("Again: ") == first else { throw UsageError(description: "the two passwords differ; nothing was changed") }
             password = first
         }
-        guard password.count >= LocalAccounts.minimumPasswordLength else {
-            throw UsageError(description: "a password needs at least \(LocalAccounts.minimumPasswordLength) characters; nothing was changed")
+        if let problem = LocalAccounts.problem(with: password) {
+            throw UsageError(description: "\(problem); nothing was changed")
         }
         return password
     }
@@ -140,7 +149,7 @@ struct PasswordInput: ParsableArguments {
 struct UserAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a console account.")
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var file: ConfigFileOption
     @OptionGroup var input: PasswordInput
 
     @Argument(help: "The account's name, as it signs in and as decisions are recorded.")
@@ -157,7 +166,7 @@ struct UserAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let config = try common.loadConfig()
+            let config = try file.loadConfig()
             let password = try input.read()
             let store = try Store(path: config.storePath.path)
             guard try await store.addConsoleUser(name: name, passwordHash: LocalAccounts.hash(password), role: role.rawValue) else {
@@ -173,7 +182,7 @@ struct UserAddCommand: AsyncParsableCommand {
 struct UserPasswordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Set a console account's password; its sessions end.")
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var file: ConfigFileOption
     @OptionGroup var input: PasswordInput
 
     @Argument(help: "The account's name.")
@@ -181,7 +190,7 @@ struct UserPasswordCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let config = try common.loadConfig()
+            let config = try file.loadConfig()
             let store = try existingStore(config)
             let password = try input.read()
             guard try await store.setConsolePassword(name: name, passwordHash: LocalAccounts.hash(password)) else {
@@ -194,17 +203,41 @@ struct UserPasswordCommand: AsyncParsableCommand {
     }
 }
 
+struct UserRoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "role", abstract: "Make a console account an approver or a viewer; its sessions end.")
+
+    @OptionGroup var file: ConfigFileOption
+
+    @Argument(help: "The account's name.")
+    var name: String
+
+    @Argument(help: "approver or viewer.")
+    var role: ConsoleRole
+
+    func run() async throws {
+        do {
+            let store = try existingStore(try file.loadConfig())
+            guard try await store.setConsoleRole(name: name, role: role.rawValue) else {
+                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+            }
+            Terminal.out("\(name) is now \(role == .approver ? "an approver" : "a viewer"), from their next sign-in.")
+        } catch {
+            throw fail("user role", error, json: false)
+        }
+    }
+}
+
 struct UserRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a console account; its sessions end.")
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var file: ConfigFileOption
 
     @Argument(help: "The account's name.")
     var name: String
 
     func run() async throws {
         do {
-            let config = try common.loadConfig()
+            let config = try file.loadConfig()
             let store = try existingStore(config)
             guard try await store.removeConsoleUser(name: name) else {
                 throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")

@@ -55,6 +55,16 @@ struct CommandExit: Error {
     var status: ExitStatus
 }
 
+/// The configuration file alone: for commands that print no report (`user …`, `serve`).
+struct ConfigFileOption: ParsableArguments {
+    @Option(name: .long, help: "The configuration file.")
+    var config: String = "portrait.toml"
+
+    func loadConfig() throws -> PortraitConfig {
+        try PortraitConfig.load(from: URL(fileURLWithPath: config))
+    }
+}
+
 /// Options every command takes.
 struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "The configuration file.")

@@ -88,8 +88,8 @@ public struct PortraitConfig {
         }
         if let proxy = try table.bool("behind_proxy") { settings.behindProxy = proxy }
         if let every = try table.string("sync_every") {
-            guard let interval = ConsoleSettings.interval(every), interval >= .seconds(60) else {
-                throw table.error("sync_every", "\"\(every)\" is not an interval of a minute or more; write e.g. \"15m\", \"1h\" or \"1d\"")
+            guard let interval = ConsoleSettings.interval(every), interval >= .seconds(60), interval <= .seconds(30 * 86400) else {
+                throw table.error("sync_every", "\"\(every)\" is not an interval from a minute to 30 days; write e.g. \"15m\", \"1h\" or \"1d\"")
             }
             settings.syncEvery = interval
         }

@@ -31,9 +31,10 @@ public struct Console: Sendable {
         pages = try Pages()
     }
 
-    public func application() -> some ApplicationProtocol {
+    /// The application; `onListening` runs once the address is bound.
+    public func application(onListening: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
         Application(router: router(), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-                    logger: logger)
+                    onServerRunning: { _ in await onListening() }, logger: logger)
     }
 
     public func router() -> Router<ConsoleContext> {
@@ -41,6 +42,11 @@ public struct Console: Sendable {
         router.add(middleware: ResponseHeadersMiddleware(logger: logger))
         router.add(middleware: SessionMiddleware(store: store, idle: settings.idleSession))
         router.get("healthz") { _, _ in try await health() }
+        // Uptime checkers often ask with HEAD.
+        router.head("healthz") { _, _ in
+            let answer = try await health()
+            return Response(status: answer.status, headers: answer.headers)
+        }
         router.get("console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
@@ -52,7 +58,7 @@ public struct Console: Sendable {
         router.get("login") { _, context in
             context.visitor == nil ? pages.html("signin", SignInPage()) : Self.redirect("/")
         }
-        router.post("login") { request, _ in try await signIn(request) }
+        router.post("login") { request, context in try await signIn(request, context) }
         router.post("logout") { request, context in try await signOut(request, context) }
 
         let signedIn = router.group().add(middleware: RequireSignIn(pages: pages))
@@ -73,7 +79,7 @@ public struct Console: Sendable {
         }
         signedIn.get("runs") { request, context in
             let query = FormFields.query(of: request)
-            let notice = query["started"] != nil ? "A sync has started." : query["busy"] != nil ? "A sync is running already; this one waits for it to end." : ""
+            let notice = query["started"] != nil ? "Sync requested: the line below follows it." : query["busy"] != nil ? "A sync is running already: the line below follows it." : ""
             return pages.html("runs", RunsPage(try await store.runs(limit: 100), scheduler: scheduler, notice: notice, visitor: context.visitor!))
         }
         signedIn.post("runs/sync") { request, context in try await syncNow(request, context) }
@@ -83,25 +89,27 @@ public struct Console: Sendable {
 
     // MARK: - Sign-in
 
-    private func signIn(_ request: Request) async throws -> Response {
+    private func signIn(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         guard RequestOrigin.isSameOrigin(request, behindProxy: settings.behindProxy) else {
             return pages.message(.forbidden, heading: "Refused", text: "This sign-in did not come from Portrait's own sign-in page.",
                                  visitor: nil, link: "/login", linkText: "Sign in")
         }
         let form = try await FormFields.body(of: request)
-        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        let name = String((form["name"] ?? "").trimmingCharacters(in: .whitespaces).prefix(64))
         let password = form["password"] ?? ""
-        if let until = await limiter.lockedUntil(name) {
-            logger.warning("console sign-in refused for \"\(name)\": too many failed attempts")
-            return pages.html("signin", SignInPage(name: name, problem: "Too many failed sign-ins for \(name). Try again after \(until.formatted(date: .omitted, time: .shortened)), or ask an administrator to reset the password (portrait user passwd)."),
+        let client = context.client(of: request, behindProxy: settings.behindProxy)
+        let attempt = "\(name.lowercased()) \(client)"
+        if let until = await limiter.lockedUntil(attempt) {
+            logger.warning("console sign-in refused for \(LogText.quoted(name)) from \(client): too many failed attempts")
+            return pages.html("signin", SignInPage(name: name, problem: "Too many failed sign-ins for \(name) from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened))."),
                               status: .tooManyRequests)
         }
         guard !name.isEmpty, let account = try await LocalAccounts.verify(name: name, password: password, in: store) else {
-            await limiter.failed(name)
-            logger.warning("console sign-in failed for \"\(name)\"")
+            await limiter.failed(attempt)
+            logger.warning("console sign-in failed for \(LogText.quoted(name)) from \(client)")
             return pages.html("signin", SignInPage(name: name, problem: "Wrong name or password."), status: .unauthorized)
         }
-        await limiter.succeeded(name)
+        await limiter.succeeded(attempt)
         let token = SessionToken.make()
         try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: account.name, role: account.role.rawValue)
         logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
@@ -145,7 +153,7 @@ public struct Console: Sendable {
         if let refused = checked.refusal { return refused }
         guard visitor.mayDecide else {
             logger.warning("console: \(visitor.name) (viewer) tried to decide on photos")
-            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view the queue but not approve or reject. Ask an administrator to make you an approver.",
+            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view the queue but not approve or reject. An administrator can make you an approver: portrait user role \(visitor.name) approver.",
                                  visitor: visitor)
         }
         let form = checked.form
@@ -156,16 +164,19 @@ public struct Console: Sendable {
         guard !people.isEmpty, people.count == form.all("person").count else {
             return try await queue(request, context, problem: "Select at least one photo to \(verdict == .approved ? "approve" : "reject").")
         }
-        let reason = form["reason"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        let reason = ApprovalDesk.reason(form["reason"] ?? "")
         if verdict == .rejected && reason == nil {
             return try await queue(request, context, problem: "Say why you reject: the reason is recorded and shown in the person's history.")
+        }
+        if let reason, reason.count > ApprovalDesk.maxReasonLength {
+            return try await queue(request, context, problem: "The reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength).")
         }
         let desk = ApprovalDesk(store: store)
         var decided = 0, gone = 0
         for person in Set(people) {
             do {
                 let done = try await desk.decide(verdict, person: person, by: visitor.name, reason: reason)
-                logger.info("console: \(visitor.name) \(verdict.rawValue) the photo of \(done.person) from \(done.source)")
+                logger.info("console: \(visitor.name) \(verdict.rawValue) the photo of \(LogText.quoted(done.person)) from \(done.source)")
                 decided += 1
             } catch is ApprovalDesk.NothingWaiting {
                 gone += 1
@@ -181,7 +192,7 @@ public struct Console: Sendable {
         let checked = try await refuseForgedForm(request, visitor: visitor)
         if let refused = checked.refusal { return refused }
         guard visitor.mayDecide else {
-            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view runs but not start one. Ask an administrator to make you an approver.",
+            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view runs but not start one. An administrator can make you an approver: portrait user role \(visitor.name) approver.",
                                  visitor: visitor, link: "/runs", linkText: "Back to runs")
         }
         guard let scheduler else {
@@ -260,6 +271,14 @@ public struct Console: Sendable {
         enum CodingKeys: String, CodingKey {
             case status, store
             case lastSync = "last_sync"
+        }
+
+        /// `last_sync` is null before the first sync, rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(store, forKey: .store)
+            try container.encode(lastSync, forKey: .lastSync)
         }
     }
 

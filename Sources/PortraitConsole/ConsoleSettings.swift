@@ -34,7 +34,8 @@ public struct ConsoleSettings: Sendable {
         case "d": 86400
         default: nil
         }
-        return seconds.map { .seconds(count * $0) }
+        guard let seconds, case let (total, false) = count.multipliedReportingOverflow(by: seconds) else { return nil }
+        return .seconds(total)
     }
 
     /// `host:port`, `[v6]:port` or `host` alone, as `listen` takes it; nil if malformed.

@@ -25,9 +25,21 @@ public struct Visitor: Sendable {
 public struct ConsoleContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var visitor: Visitor?
+    /// The address the request came from (the proxy's, behind one).
+    public let peer: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        peer = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// Who is asking: the peer, or behind a proxy the address it says it was asked from (the last
+    /// `X-Forwarded-For` entry, the one the proxy itself added).
+    func client(of request: Request, behindProxy: Bool) -> String {
+        if behindProxy, let forwarded = request.headers[RequestOrigin.forwardedFor]?.split(separator: ",").last {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return peer ?? "unknown"
     }
 }
 
@@ -83,6 +95,7 @@ struct SessionMiddleware: RouterMiddleware {
 enum RequestOrigin {
     static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
     static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     static func isSameOrigin(_ request: Request, behindProxy: Bool) -> Bool {
         if let site = request.headers[fetchSite] {

@@ -8,6 +8,16 @@ public enum LocalAccounts {
     /// bcrypt's work factor: about a quarter of a second per sign-in on a small server.
     public static let cost: UInt8 = 12
     public static let minimumPasswordLength = 12
+    /// bcrypt reads no further: a longer password would sign in by its first 72 bytes alone.
+    public static let maximumPasswordBytes = 72
+
+    /// Why a new password is refused, or nil.
+    public static func problem(with password: String) -> String? {
+        if password.count < minimumPasswordLength { return "a password needs at least \(minimumPasswordLength) characters" }
+        if password.utf8.count > maximumPasswordBytes { return "a password is at most \(maximumPasswordBytes) bytes (bcrypt reads no further)" }
+        if password.allSatisfy(\.isWhitespace) { return "a password of spaces alone is no password" }
+        return nil
+    }
 
     public static func hash(_ password: String, cost: UInt8 = cost) -> String {
         Bcrypt.hash(password, cost: cost)
@@ -26,9 +36,9 @@ public enum LocalAccounts {
     private static let unknownUserHash = Bcrypt.hash(SessionToken.make(), cost: cost)
 }
 
-/// Failed sign-ins, by account name: after `limit` failures within `window`, that name is
-/// refused until `window` has passed since its last failure — guessing stays slow whatever the
-/// client's address.
+/// Failed sign-ins, by account name and client address: after `limit` failures within `window`,
+/// that name is refused from that address until `window` has passed since its last failure — so
+/// guessing stays slow, and nobody elsewhere can lock an approver out by guessing their name.
 actor SignInLimiter {
     static let limit = 5
     static let window: TimeInterval = 15 * 60

@@ -1,14 +1,16 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import PortraitCore
 
 /// A sync, run for the console by the app that hosts it: the app knows the systems, the console
 /// only asks.
 public protocol ConsoleSyncing: Sendable {
     /// One sync as `portrait sync` runs it — the same run lock, so one at a time with the CLI's —
-    /// telling `progress` how many people are done of how many; its outcome (`ok`, `partial`,
-    /// `failed`, `interrupted`) and summary line, as the Runs page shows them.
-    func sync(progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) async throws -> (outcome: String, summary: String)
+    /// telling `progress` how many people are done of how many, and starting no new write once
+    /// `stop` is requested; its outcome (`ok`, `partial`, `failed`, `interrupted`) and summary
+    /// line, as the Runs page shows them.
+    func sync(stop: StopSignal, progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) async throws -> (outcome: String, summary: String)
 }
 
 /// Runs syncs for the console: every `[serve] sync_every` and when someone presses "Sync now",
@@ -37,6 +39,8 @@ public final class SyncScheduler: Sendable {
     private let logger: Logger
     private let current = NIOLockedValueBox(State())
     private let finishedRun = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Set when the console stops: the sync in flight starts no new write, and none starts.
+    private let stopping = StopSignal()
 
     public init(syncing: any ConsoleSyncing, every: Duration?, logger: Logger) {
         self.syncing = syncing
@@ -50,7 +54,7 @@ public final class SyncScheduler: Sendable {
     @discardableResult
     public func start(by who: String) -> Bool {
         let started = current.withLockedValue { state -> Bool in
-            guard !state.running else { return false }
+            guard !state.running, !stopping.requested else { return false }
             state.running = true
             state.startedBy = who
             state.startedAt = Date()
@@ -67,6 +71,13 @@ public final class SyncScheduler: Sendable {
     /// Waits for the sync in flight, if any.
     public func waitForRun() async {
         await finishedRun.withLockedValue { $0 }?.value
+    }
+
+    /// The console is stopping: the sync in flight finishes what it is writing and starts
+    /// nothing new (it ends `interrupted`, as `portrait sync` on Ctrl-C); none starts after.
+    public func stop() async {
+        stopping.request()
+        await waitForRun()
     }
 
     /// Syncs every `every` until cancelled (when the console stops).
@@ -87,7 +98,7 @@ public final class SyncScheduler: Sendable {
     private func run(by who: String) async {
         let finished: Finished
         do {
-            let result = try await syncing.sync { done, total in
+            let result = try await syncing.sync(stop: stopping) { done, total in
                 self.current.withLockedValue { ($0.done, $0.total) = (done, total) }
             }
             finished = Finished(outcome: result.outcome, summary: result.summary, at: Date(), by: who)

@@ -125,7 +125,7 @@ enum Templates {
         </table>
         </div>
         <h2>People whose systems disagree <span class="count">{{disagreeingCount}}</span></h2>
-        {{^hasDisagreeing}}<p>Every system shows each person's approved photo.</p>{{/hasDisagreeing}}
+        {{^hasDisagreeing}}<p>Every target shows each person's approved photo, and no photo waits. (A source may still show another: a photo that was rejected, or not taken up.)</p>{{/hasDisagreeing}}
         {{#hasDisagreeing}}
         {{#truncated}}<p>The first {{shownCount}} by name; search for anyone on <a href="/people">People</a>.</p>{{/truncated}}
         <div class="scroll">

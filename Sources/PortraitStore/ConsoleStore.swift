@@ -42,6 +42,16 @@ extension Store {
         }
     }
 
+    /// Sets an account's role; its sessions end, so that the new role applies from the next sign-in.
+    public func setConsoleRole(name: String, role: String) async throws -> Bool {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE console_user SET role = ? WHERE name = ?", arguments: [role, name])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "DELETE FROM console_session WHERE name = ?", arguments: [name])
+            return true
+        }
+    }
+
     /// Removes an account and ends its sessions; false if there was none.
     public func removeConsoleUser(name: String) async throws -> Bool {
         try await db.write { db in

@@ -40,6 +40,10 @@ public final class PhotoLibrary: Sendable {
         }
         if FileManager.default.fileExists(atPath: file.path) { return sha }
         do {
+            // People's photos: for the account Portrait runs as alone, whatever its umask.
+            if let folder, !FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(sha).\(UUID().uuidString).tmp")
             try data.write(to: temporary)

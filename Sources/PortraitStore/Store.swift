@@ -18,6 +18,12 @@ public final class Store: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // A new store is for the account Portrait runs as alone, whatever its umask: it holds
+        // console password hashes and who approved what. SQLite gives its -wal and -shm files the
+        // database file's permissions.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         do {
             db = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -122,8 +122,9 @@ import Testing
         let sync = "[sync]\nsources = [\"o\"]\ntargets = [\"o\"]\n"
         #expect(try load("[serve]\nsync_every = \"15m\"\n" + sync + out).console.syncEvery == .seconds(900))
         #expect(try load(out).console.syncEvery == nil)
-        #expect(error("[serve]\nsync_every = \"10s\"\n" + sync + out)?.description.contains("a minute or more") == true)
+        #expect(error("[serve]\nsync_every = \"10s\"\n" + sync + out)?.description.contains("from a minute to 30 days") == true)
         #expect(error("[serve]\nsync_every = \"often\"\n" + sync + out)?.description.contains("\"15m\"") == true)
+        #expect(error("[serve]\nsync_every = \"99999999999999999d\"\n" + sync + out)?.description.contains("from a minute to 30 days") == true)
         let unscheduled = error("[serve]\nsync_every = \"1h\"\n" + out)
         #expect(unscheduled?.line == 2 && unscheduled?.description.contains("no [sync] table") == true, "\(String(describing: unscheduled))")
     }

@@ -51,7 +51,7 @@ import Testing
 
             kill(server.pid, SIGTERM)
             let log = try await server.finish(within: .seconds(60))
-            #expect(log.stderr.contains("console: hr.anna approved the photo of \(mail) from gws"), "\(log.stderr)")
+            #expect(log.stderr.contains("console: hr.anna approved the photo of \"\(mail)\" from gws"), "\(log.stderr)")
             #expect(log.stderr.contains("sync started by hr.anna ended ok"), "\(log.stderr)")
             #expect(!log.stderr.contains("sandbox-secret") && !log.stderr.contains(password))
 

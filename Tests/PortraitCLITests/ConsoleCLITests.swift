@@ -38,6 +38,51 @@ import Testing
         #expect(nobody.status == 2 && nobody.stderr.contains("no account nobody"), "\(nobody.stderr)")
         #expect(try work.cli.run("user", "remove", "it.bob").status == 0)
         #expect(try work.cli.run("user", "remove", "it.bob").status == 2)
+
+        // bcrypt reads 72 bytes: a longer password would sign in by its start alone.
+        let long = try work.cli.run(["user", "add", "long", "--password-stdin"], input: String(repeating: "A", count: 73) + "\n")
+        #expect(long.status == 2 && long.stderr.contains("at most 72 bytes"), "\(long.stderr)")
+        let blank = try work.cli.run(["user", "add", "blank", "--password-stdin"], input: String(repeating: " ", count: 14) + "\n")
+        #expect(blank.status == 2 && blank.stderr.contains("spaces alone"), "\(blank.stderr)")
+        #expect(try work.cli.run(["user", "add", "x.y", "--password-stdin", "--json"], input: "\(Self.password)\n").status == 2,
+                "user add prints no report, so it takes no --json")
+
+        #expect(try work.cli.run(["user", "add", "it.carl", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        let promoted = try work.cli.run("user", "role", "it.carl", "approver")
+        #expect(promoted.status == 0 && promoted.stdout.contains("it.carl is now an approver"), "\(promoted.stdout)")
+        let roles = try #require(try work.cli.run("user", "list", "--json").json()["users"] as? [[String: Any]])
+        #expect(roles.first { $0["name"] as? String == "it.carl" }?["role"] as? String == "approver")
+        #expect(try work.cli.run("user", "role", "nobody", "viewer").status == 2)
+        #expect(try work.cli.run("user", "role", "it.carl", "admin").status == 2)
+    }
+
+    @Test func serveOnAnAddressInUseSaysSoAndExitsTwo() throws {
+        let work = try Workspace()
+        let (port, listener) = try Self.listeningSocket()
+        defer { close(listener) }
+        try work.write("portrait.toml", "[serve]\nlisten = \"127.0.0.1:\(port)\"\n\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n")
+        #expect(try work.cli.run(["user", "add", "it.bob", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        let busy = try work.cli.run("serve")
+        #expect(busy.status == 2, "\(busy.stderr)")
+        #expect(busy.stderr.contains("cannot listen on 127.0.0.1:\(port): something else listens there"), "\(busy.stderr)")
+        #expect(busy.stderr.contains("no console account is an approver"))
+        #expect(!busy.stderr.contains("Portrait console on"), "said to be listening when it was not")
+    }
+
+    /// A socket listening on a free loopback port, as another server would.
+    static func listeningSocket() throws -> (port: Int, socket: Int32) {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ready = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && listen(socket, 1) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard ready else { throw POSIXError(.EADDRINUSE) }
+        return (Int(UInt16(bigEndian: address.sin_port)), socket)
     }
 
     @Test func serveNeedsAnAccountThenAnswersAndStopsOnSIGTERM() async throws {

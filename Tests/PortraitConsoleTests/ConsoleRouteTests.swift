@@ -63,8 +63,9 @@ import Testing
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains("\"store\":\"ok\""))
+                #expect(String(buffer: response.body) == "{\"last_sync\":null,\"status\":\"ok\",\"store\":\"ok\"}")
             }
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
         }
         #expect(try await waitingStatus() == .waiting)
     }
@@ -150,7 +151,7 @@ import Testing
             }
             #expect(try await waitingStatus() == .waiting)
             try await client.execute(uri: "/queue/decide", method: .post, headers: session.headers,
-                                     body: ByteBuffer(string: "csrf=\(csrf)&person=\(person)&verdict=rejected&reason=not+a+face")) {
+                                     body: ByteBuffer(string: "csrf=\(csrf)&person=\(person)&verdict=rejected&reason=not+a%0Aface%1B%5B2J")) {
                 #expect($0.status == .seeOther)
             }
             // Decided already: a second decision says so and changes nothing.
@@ -160,6 +161,19 @@ import Testing
             }
         }
         #expect(try await waitingStatus() == .rejected)
+        // One line in the audit log and history: a line break cannot forge another entry.
+        let audit = try await store.auditEntries(person: person)
+        #expect(audit.contains { $0.action == .rejected && $0.detail == "by hr.anna: not a face [2J" }, "\(audit.map(\.detail))")
+    }
+
+    @Test func stoppingTheConsoleStopsItsSyncAndStartsNoOther() async throws {
+        let sync = StoppableSync()
+        let scheduler = SyncScheduler(syncing: sync, every: nil, logger: Logger(label: "test"))
+        #expect(scheduler.start(by: "hr.anna"))
+        await sync.reached()
+        await scheduler.stop()
+        #expect(scheduler.state.last?.outcome == "interrupted")
+        #expect(!scheduler.start(by: "the schedule"), "nothing starts once the console stops")
     }
 
     @Test func peopleCoverageAndRunsShowWhatTheStoreKnows() async throws {
@@ -334,7 +348,7 @@ final class HeldSync: ConsoleSyncing, @unchecked Sendable {
     private var arrived: CheckedContinuation<Void, Never>?
     private var isHeld = false
 
-    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+    func sync(stop: StopSignal, progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
         progress(3, 10)
         await withCheckedContinuation { continuation in
             lock.withLock {
@@ -345,6 +359,15 @@ final class HeldSync: ConsoleSyncing, @unchecked Sendable {
             }
         }
         return ("ok", "10 people synced")
+    }
+
+    /// Marks the sync as reached without holding it.
+    func arrive() {
+        lock.withLock {
+            isHeld = true
+            arrived?.resume()
+            arrived = nil
+        }
     }
 
     /// Returns once the sync is waiting.
@@ -369,7 +392,20 @@ struct FailingSync: ConsoleSyncing {
         var description: String { "another run holds the store: portrait sync (pid 42)" }
     }
 
-    func sync(progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+    func sync(stop: StopSignal, progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
         throw Held()
     }
+}
+
+/// A sync that runs until told to stop, as the engine does: then it ends `interrupted`.
+final class StoppableSync: ConsoleSyncing, @unchecked Sendable {
+    private let started = HeldSync()
+
+    func sync(stop: StopSignal, progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
+        started.arrive()
+        while !stop.requested { try await Task.sleep(for: .milliseconds(5)) }
+        return ("interrupted", "stopped")
+    }
+
+    func reached() async { await started.reached() }
 }

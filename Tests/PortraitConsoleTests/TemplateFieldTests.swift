@@ -41,3 +41,10 @@ import Testing
         #expect(parent.child(named: "noSuchField") == nil)
     }
 }
+
+@Suite struct LogTextTests {
+    @Test func textFromARequestCannotForgeALogLine() {
+        #expect(LogText.quoted("x\n2026-11-24T22:00:00Z console sign-in: hr.anna\u{1B}[31m") == "\"x\\n2026-11-24T22:00:00Z console sign-in: hr.anna\\u{1B}[31m\"")
+        #expect(LogText.quoted(String(repeating: "a", count: 500)).count == LogText.limit + 3)
+    }
+}

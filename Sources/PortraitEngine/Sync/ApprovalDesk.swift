@@ -34,6 +34,18 @@ public struct ApprovalDesk: Sendable {
         public var description: String { "\(person) has no photo waiting for approval (portrait queue lists them)" }
     }
 
+    /// A reason is one line for the audit log and history: at most this long.
+    public static let maxReasonLength = 500
+
+    /// A reason as given, made one line (control characters, line breaks among them, become
+    /// spaces: a reason cannot forge a line of history), or nil when it says nothing.
+    public static func reason(_ text: String) -> String? {
+        let line = String(String.UnicodeScalarView(text.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
+        })).trimmingCharacters(in: .whitespaces)
+        return line.isEmpty ? nil : line
+    }
+
     let store: Store
 
     public init(store: Store) {
@@ -51,7 +63,8 @@ public struct ApprovalDesk: Sendable {
     }
 
     /// Decides on the person's waiting photo, recording `by` and `reason` in the audit log.
-    public func decide(_ verdict: Verdict, person id: Int64, by: String, reason: String?) async throws -> Decided {
+    public func decide(_ verdict: Verdict, person id: Int64, by: String, reason given: String?) async throws -> Decided {
+        let reason = given.flatMap(Self.reason)
         let who = try await store.personLabel(id)
         guard let waiting = try await store.personPhotos(of: id).first(where: { $0.status == .waiting }) else {
             throw NothingWaiting(person: who)
