@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import PortraitConsole
 import PortraitCore
 import PortraitEngine
 import PortraitImaging
+import PortraitSettings
+import Prometheus
 import PortraitStore
 
 struct ServeCommand: AsyncParsableCommand {
@@ -38,12 +41,23 @@ struct ServeCommand: AsyncParsableCommand {
             throw fail("serve", error, json: false)
         }
         Terminal.startLogging(level: verbose ? .debug : .info, timestamped: true)
-        let settings = loaded.console
+        var settings = loaded.console
+        if let variable = settings.metricsTokenVariable {
+            guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+                throw fail("serve", ConfigError(file: loaded.file.path, line: nil, key: "serve.metrics_token_env",
+                                                message: "the environment variable \(variable) is not set; export it before running portrait serve"), json: false)
+            }
+            settings.metricsToken = Secret(token)
+        } else if !settings.isPrivate {
+            Terminal.err("warning: others can reach this console and [serve] sets no metrics_token_env: /metrics answers nobody")
+        }
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let logger = Logger(label: "portrait.console")
         let scheduler = loaded.syncPolicy.map { _ in
             SyncScheduler(syncing: ConsoleSync(file: loaded.file), every: settings.syncEvery, logger: logger)
         }
-        let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, logger: logger)
+        let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, metrics: metrics, logger: logger)
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }

@@ -87,6 +87,7 @@ public struct PortraitConfig {
             (settings.host, settings.port) = address
         }
         if let proxy = try table.bool("behind_proxy") { settings.behindProxy = proxy }
+        settings.metricsTokenVariable = try table.string("metrics_token_env")
         if let every = try table.string("sync_every") {
             guard let interval = ConsoleSettings.interval(every), interval >= .seconds(60), interval <= .seconds(30 * 86400) else {
                 throw table.error("sync_every", "\"\(every)\" is not an interval from a minute to 30 days; write e.g. \"15m\", \"1h\" or \"1d\"")
@@ -100,7 +101,7 @@ public struct PortraitConfig {
             _ = try auth.choice("type", of: ConsoleAuthType.self)
             try auth.finish(expected: "[serve.auth] takes type")
         }
-        try table.finish(expected: "[serve] takes listen, behind_proxy, sync_every and an [serve.auth] table")
+        try table.finish(expected: "[serve] takes listen, behind_proxy, sync_every, metrics_token_env and an [serve.auth] table")
         return settings
     }
 

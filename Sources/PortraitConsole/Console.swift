@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import PortraitEngine
 import PortraitStore
+import Prometheus
 
 /// `portrait serve`: the approval queue in a browser, for the people who approve photos.
 ///
@@ -21,8 +22,15 @@ public struct Console: Sendable {
     let pages: Pages
     let limiter = SignInLimiter()
     let logger: Logger
+    /// What `/metrics` shows: the counters runs in this process add (swift-metrics, bootstrapped
+    /// on this registry by `serve`) and gauges read from the store when scraped.
+    let metrics: PrometheusCollectorRegistry
+    private let queueLength: Gauge
 
-    public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?, logger: Logger) throws {
+    public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?,
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) throws {
+        self.metrics = metrics
+        queueLength = metrics.makeGauge(name: "portrait_queue_length", help: "Photos waiting for approval.")
         self.store = store
         self.settings = settings
         self.policy = policy
@@ -47,6 +55,7 @@ public struct Console: Sendable {
             let answer = try await health()
             return Response(status: answer.status, headers: answer.headers)
         }
+        router.get("metrics") { request, _ in try await prometheus(request) }
         router.get("console.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
@@ -300,6 +309,27 @@ public struct Console: Sendable {
         }
         return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(health))))
+    }
+
+    /// Prometheus' text format: open where only this machine reaches the console, else only with
+    /// the bearer token of `metrics_token_env`.
+    private func prometheus(_ request: Request) async throws -> Response {
+        if !settings.isPrivate {
+            guard let token = settings.metricsToken, let given = request.headers[.authorization],
+                  Self.constantTimeEqual(given, "Bearer " + token.reveal()) else {
+                logger.warning("/metrics refused: no valid bearer token")
+                return Response(status: .unauthorized, headers: [HTTPField.Name("WWW-Authenticate")!: "Bearer", .contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "A bearer token is needed: [serve] metrics_token_env names it.\n")))
+            }
+        }
+        queueLength.set(Int64(try await store.waitingPhotos().count))
+        let runs = try await store.runs(limit: 500)
+        if let last = runs.first(where: { $0.command == "sync" && $0.outcome == "ok" }), let finished = last.finishedAt {
+            metrics.makeGauge(name: "portrait_seconds_since_last_successful_sync", help: "Seconds since a sync last ended ok.")
+                .set(Date().timeIntervalSince(finished))
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: metrics.emitToString())))
     }
 
     // MARK: - Helpers

@@ -14,6 +14,15 @@ public struct ConsoleSettings: Sendable {
     public var idleSession: TimeInterval = 8 * 3600
     /// `sync_every`: how long after one sync ends the next starts; nil, only on "Sync now".
     public var syncEvery: Duration?
+    /// `metrics_token_env`: the variable holding the bearer token `/metrics` needs wherever
+    /// others can reach the console; read when the console starts.
+    public var metricsTokenVariable: String?
+    /// Its value, once read.
+    public var metricsToken: Secret?
+
+    /// Only this machine can reach the console, with no proxy passing others in: `/metrics` is
+    /// open there (Prometheus scrapes it), as `/healthz` is everywhere.
+    public var isPrivate: Bool { isLoopback && !behindProxy }
 
     public init() {}
 

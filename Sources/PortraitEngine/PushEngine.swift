@@ -122,6 +122,7 @@ public struct PushEngine: Sendable {
         report.seconds = Date().timeIntervalSince(started)
         if let runId {
             try await store.finishRun(runId, outcome: report.outcome, summary: report.summaryLine)
+            RunMetrics.finished("push", outcome: report.outcome)
         }
         return report
     }

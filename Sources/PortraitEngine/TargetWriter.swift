@@ -164,9 +164,11 @@ struct TargetWriter: Sendable {
                 personId: origin.personId, state: state,
                 audit: .init(runId: runId, action: action, hashBefore: item.written?.renditionSHA256, hashAfter: digest,
                              detail: detail.isEmpty ? nil : detail)))
+            RunMetrics.photoWritten(to: item.name)
             return ItemOutcome(person: person, system: item.name, action: .uploaded, message: overwritten, overwrote: overwrote,
                                version: state.remoteVersion)
         } catch {
+            RunMetrics.photoFailed(in: item.name)
             return failure(person, item.index, error)
         }
     }

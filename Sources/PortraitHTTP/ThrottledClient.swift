@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Logging
 import PortraitCore
 
@@ -82,7 +83,10 @@ public struct ThrottledClient: Sendable {
                     problem = "HTTP \(reply.status)\(signal.reason.isEmpty ? "" : " \(signal.reason)")"
                         + (reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")
                     retryAt = reply.retryAfter
-                    if newEpisode { await announce(problem) }
+                    if newEpisode {
+                        Counter(label: "portrait_throttle_pauses_total", dimensions: [("system", name)]).increment()
+                        await announce(problem)
+                    }
                 } else if [500, 502, 503, 504].contains(reply.status) {
                     await throttle.finish(.failed)
                     problem = "HTTP \(reply.status)"

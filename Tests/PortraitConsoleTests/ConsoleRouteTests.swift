@@ -166,6 +166,30 @@ import Testing
         #expect(audit.contains { $0.action == .rejected && $0.detail == "by hr.anna: not a face [2J" }, "\(audit.map(\.detail))")
     }
 
+    @Test func metricsAreOpenOnLoopbackAndNeedTheTokenElsewhere() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("portrait_queue_length 1"), "\(String(buffer: response.body))")
+            }
+        }
+        var proxied = ConsoleSettings()
+        proxied.behindProxy = true
+        try await app(proxied).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized, "no token configured") }
+        }
+        proxied.metricsToken = Secret("scrape-token")
+        try await app(proxied).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer guess"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token"]) {
+                #expect($0.status == .ok)
+                #expect(!String(buffer: $0.body).contains("scrape-token"))
+            }
+        }
+    }
+
     @Test func stoppingTheConsoleStopsItsSyncAndStartsNoOther() async throws {
         let sync = StoppableSync()
         let scheduler = SyncScheduler(syncing: sync, every: nil, logger: Logger(label: "test"))

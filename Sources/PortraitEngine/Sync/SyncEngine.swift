@@ -133,6 +133,7 @@ public struct SyncEngine: Sendable {
         report.seconds = Date().timeIntervalSince(started)
         if let runId {
             try await store.finishRun(runId, outcome: report.outcome, summary: report.summaryLine)
+            RunMetrics.finished("sync", outcome: report.outcome)
         }
         return report
     }
