@@ -73,6 +73,17 @@ struct QueueJSON: Encodable {
             case firstSeen = "first_seen"
             case approvedPhoto = "approved_photo"
         }
+
+        /// `approved_photo` is null when the person has none yet, rather than missing.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(person, forKey: .person)
+            try container.encode(source, forKey: .source)
+            try container.encode(firstSeen, forKey: .firstSeen)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(photo, forKey: .photo)
+            try container.encode(approvedPhoto, forKey: .approvedPhoto)
+        }
     }
 
     var command = "queue"

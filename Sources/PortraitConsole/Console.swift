@@ -64,8 +64,9 @@ public struct Console: Sendable {
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: Templates.script)))
         }
-        router.get("login") { _, context in
-            context.visitor == nil ? pages.html("signin", SignInPage()) : Self.redirect("/")
+        router.get("login") { request, context in
+            let next = Self.localPath(FormFields.query(of: request)["next"])
+            return context.visitor == nil ? pages.html("signin", SignInPage(next: next)) : Self.redirect(next)
         }
         router.post("login") { request, context in try await signIn(request, context) }
         router.post("logout") { request, context in try await signOut(request, context) }
@@ -110,19 +111,20 @@ public struct Console: Sendable {
         let attempt = "\(name.lowercased()) \(client)"
         if let until = await limiter.lockedUntil(attempt) {
             logger.warning("console sign-in refused for \(LogText.quoted(name)) from \(client): too many failed attempts")
-            return pages.html("signin", SignInPage(name: name, problem: "Too many failed sign-ins for \(name) from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened))."),
+            return pages.html("signin", SignInPage(name: name, next: Self.localPath(form["next"]), problem: "Too many failed sign-ins for \(name) from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened))."),
                               status: .tooManyRequests)
         }
         guard !name.isEmpty, let account = try await LocalAccounts.verify(name: name, password: password, in: store) else {
             await limiter.failed(attempt)
             logger.warning("console sign-in failed for \(LogText.quoted(name)) from \(client)")
-            return pages.html("signin", SignInPage(name: name, problem: "Wrong name or password."), status: .unauthorized)
+            return pages.html("signin", SignInPage(name: name, next: Self.localPath(form["next"]), problem: "Wrong name or password."), status: .unauthorized)
         }
         await limiter.succeeded(attempt)
+        let next = Self.localPath(form["next"])
         let token = SessionToken.make()
         try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: account.name, role: account.role.rawValue)
         logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
-        var response = Self.redirect("/")
+        var response = Self.redirect(next)
         response.setCookie(SessionToken.cookie(token, secure: settings.secureCookies))
         return response
     }
@@ -139,7 +141,8 @@ public struct Console: Sendable {
 
     // MARK: - Queue
 
-    private func queue(_ request: Request, _ context: ConsoleContext, problem: String = "") async throws -> Response {
+    /// The queue; with a `problem`, the refused form's ticked photos and reason are kept.
+    private func queue(_ request: Request, _ context: ConsoleContext, problem: String = "", ticked: Set<Int64> = [], reason: String = "") async throws -> Response {
         let visitor = context.visitor!
         let query = FormFields.query(of: request)
         var notice: [String] = []
@@ -152,7 +155,8 @@ public struct Console: Sendable {
             notice.append("\(gone) had no photo waiting any more (decided by someone else, or withdrawn by a sync).")
         }
         let waiting = try await ApprovalDesk(store: store).waiting()
-        return pages.html("queue", QueuePage(waiting, visitor: visitor, notice: notice.joined(separator: " "), problem: problem),
+        return pages.html("queue", QueuePage(waiting, visitor: visitor, notice: notice.joined(separator: " "), problem: problem,
+                                             ticked: ticked, reason: reason),
                           status: problem.isEmpty ? .ok : .badRequest)
     }
 
@@ -166,19 +170,23 @@ public struct Console: Sendable {
                                  visitor: visitor)
         }
         let form = checked.form
-        guard let verdict = form["verdict"].flatMap(ApprovalDesk.Verdict.init(rawValue:)) else {
-            return try await queue(request, context, problem: "Choose Approve or Reject.")
-        }
         let people = form.all("person").compactMap(Int64.init)
-        guard !people.isEmpty, people.count == form.all("person").count else {
-            return try await queue(request, context, problem: "Select at least one photo to \(verdict == .approved ? "approve" : "reject").")
+        let given = form["reason"] ?? ""
+        func refuse(_ problem: String) async throws -> Response {
+            try await queue(request, context, problem: problem, ticked: Set(people), reason: given)
         }
-        let reason = ApprovalDesk.reason(form["reason"] ?? "")
+        guard let verdict = form["verdict"].flatMap(ApprovalDesk.Verdict.init(rawValue:)) else {
+            return try await refuse("Choose Approve or Reject.")
+        }
+        guard !people.isEmpty, people.count == form.all("person").count else {
+            return try await refuse("Select at least one photo to \(verdict == .approved ? "approve" : "reject").")
+        }
+        let reason = ApprovalDesk.reason(given)
         if verdict == .rejected && reason == nil {
-            return try await queue(request, context, problem: "Say why you reject: the reason is recorded and shown in the person's history.")
+            return try await refuse("Say why you reject: the reason is recorded and shown in the person's history.")
         }
         if let reason, reason.count > ApprovalDesk.maxReasonLength {
-            return try await queue(request, context, problem: "The reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength).")
+            return try await refuse("The reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength).")
         }
         let desk = ApprovalDesk(store: store)
         var decided = 0, gone = 0
@@ -352,6 +360,14 @@ public struct Console: Sendable {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// Where to go after signing in: a path of this console only ("/people?q=ann"), never another
+    /// site ("//evil.example", "https://…"); anything else is the queue.
+    static func localPath(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\"),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return "/" }
+        return text
+    }
+
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
@@ -364,7 +380,10 @@ struct RequireSignIn: RouterMiddleware {
 
     func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
         guard context.visitor != nil else {
-            if request.method == .get || request.method == .head { return Console.redirect("/login") }
+            if request.method == .get || request.method == .head {
+                let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+                return Console.redirect(asked == "/" ? "/login" : "/login?next=" + (asked.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            }
             return pages.message(.unauthorized, heading: "Signed out", text: "Sign in again; nothing was changed.", visitor: nil,
                                  link: "/login", linkText: "Sign in")
         }

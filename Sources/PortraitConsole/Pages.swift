@@ -68,11 +68,14 @@ struct MessagePage {
 struct SignInPage {
     var frame = Frame(nil, page: nil)
     var name: String
+    /// The console page to go to once signed in.
+    var next: String
     var problem: String
     var hasProblem: Bool
 
-    init(name: String = "", problem: String = "") {
+    init(name: String = "", next: String = "/", problem: String = "") {
         self.name = name
+        self.next = next
         self.problem = problem
         hasProblem = !problem.isEmpty
     }
@@ -88,6 +91,7 @@ struct QueuePage {
         var photo: String
         var approvedPhoto: String
         var hasApproved: Bool
+        var ticked: Bool
     }
 
     var frame: Frame
@@ -99,12 +103,14 @@ struct QueuePage {
     var hasNotice: Bool
     var problem: String
     var hasProblem: Bool
+    var reason: String
 
-    init(_ waiting: [ApprovalDesk.Waiting], visitor: Visitor, notice: String, problem: String) {
+    init(_ waiting: [ApprovalDesk.Waiting], visitor: Visitor, notice: String, problem: String, ticked: Set<Int64> = [], reason: String = "") {
         frame = Frame(visitor, page: "queue")
         items = waiting.map {
             Item(personId: $0.personId, person: $0.person, source: $0.source, firstSeen: $0.firstSeen.formatted(DateText.time),
-                 reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", hasApproved: $0.approvedPhoto != nil)
+                 reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", hasApproved: $0.approvedPhoto != nil,
+                 ticked: ticked.contains($0.personId))
         }
         count = items.count
         hasItems = !items.isEmpty
@@ -113,6 +119,7 @@ struct QueuePage {
         hasNotice = !notice.isEmpty
         self.problem = problem
         hasProblem = !problem.isEmpty
+        self.reason = reason
     }
 }
 

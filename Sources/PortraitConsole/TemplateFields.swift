@@ -45,6 +45,7 @@ extension SignInPage: MustacheParent {
         switch name {
         case "frame": self.frame
         case "name": self.name
+        case "next": self.next
         case "problem": self.problem
         case "hasProblem": self.hasProblem
         default: nil
@@ -64,6 +65,7 @@ extension QueuePage: MustacheParent {
         case "hasNotice": self.hasNotice
         case "problem": self.problem
         case "hasProblem": self.hasProblem
+        case "reason": self.reason
         default: nil
         }
     }
@@ -80,6 +82,7 @@ extension QueuePage.Item: MustacheParent {
         case "photo": self.photo
         case "approvedPhoto": self.approvedPhoto
         case "hasApproved": self.hasApproved
+        case "ticked": self.ticked
         default: nil
         }
     }

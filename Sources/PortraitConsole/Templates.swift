@@ -53,6 +53,7 @@ enum Templates {
         <h1>Sign in</h1>
         {{#hasProblem}}<p class="problem" role="alert">{{problem}}</p>{{/hasProblem}}
         <form class="signin" method="post" action="/login">
+          <input type="hidden" name="next" value="{{next}}">
           <label for="name">Name</label>
           <input id="name" name="name" autocomplete="username" required value="{{name}}" autofocus>
           <label for="password">Password</label>
@@ -77,7 +78,7 @@ enum Templates {
           <ul class="queue">
           {{#items}}
             <li>
-              {{#mayDecide}}<input type="checkbox" id="p{{personId}}" name="person" value="{{personId}}">{{/mayDecide}}
+              {{#mayDecide}}<input type="checkbox" id="p{{personId}}" name="person" value="{{personId}}"{{#ticked}} checked{{/ticked}}>{{/mayDecide}}
               <label for="p{{personId}}" class="who">{{person}}</label>
               <p class="why">From {{source}}, first seen {{firstSeen}}: {{reason}}</p>
               <div class="pair">
@@ -91,7 +92,7 @@ enum Templates {
           <fieldset class="decide">
             <legend>Decide on the selected photos</legend>
             <label for="reason">Reason (needed to reject; recorded either way)</label>
-            <input id="reason" name="reason" maxlength="500">
+            <input id="reason" name="reason" maxlength="500" value="{{reason}}">
             <button type="submit" name="verdict" value="approved">Approve selected</button>
             <button type="submit" name="verdict" value="rejected">Reject selected</button>
           </fieldset>

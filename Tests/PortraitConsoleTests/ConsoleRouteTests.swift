@@ -52,10 +52,18 @@ import Testing
 
     @Test func signInIsNeededEverywhereButHealth() async throws {
         try await app().test(.router) { client in
-            for path in ["/", "/queue", "/photos/\(waitingSHA)"] {
+            for (path, signIn) in [("/", "/login"), ("/queue", "/login?next=%2Fqueue"), ("/people?q=ann", "/login?next=%2Fpeople%3Fq%3Dann"),
+                                   ("/photos/\(waitingSHA)", "/login?next=%2Fphotos%2F\(waitingSHA)")] {
                 try await client.execute(uri: path, method: .get) { response in
                     #expect(response.status == .seeOther, "\(path)")
-                    #expect(response.headers[.location] == "/login")
+                    #expect(response.headers[.location] == signIn)
+                }
+            }
+            // Signed in, back to the page asked for — a page of this console only.
+            let password = Self.password.replacingOccurrences(of: " ", with: "+")
+            for (next, landing) in [("%2Fpeople%3Fq%3Dann", "/people?q=ann"), ("%2F%2Fevil.example", "/"), ("https%3A%2F%2Fevil.example", "/")] {
+                try await client.execute(uri: "/login", method: .post, body: ByteBuffer(string: "name=it.bob&password=\(password)&next=\(next)")) {
+                    #expect($0.headers[.location] == landing, "\(next)")
                 }
             }
             try await client.execute(uri: "/queue/decide", method: .post, body: ByteBuffer(string: "person=\(person)&verdict=approved")) {
@@ -147,7 +155,9 @@ import Testing
             try await client.execute(uri: "/queue/decide", method: .post, headers: session.headers,
                                      body: ByteBuffer(string: "csrf=\(csrf)&person=\(person)&verdict=rejected&reason=+")) { response in
                 #expect(response.status == .badRequest)
-                #expect(String(buffer: response.body).contains("Say why you reject"))
+                let page = String(buffer: response.body)
+                #expect(page.contains("Say why you reject"))
+                #expect(page.contains("value=\"\(person)\" checked"), "the ticked photo stays ticked")
             }
             #expect(try await waitingStatus() == .waiting)
             try await client.execute(uri: "/queue/decide", method: .post, headers: session.headers,
@@ -311,7 +321,7 @@ import Testing
                 #expect($0.status == .seeOther)
             }
             try await client.execute(uri: "/queue", method: .get, headers: session.headers) {
-                #expect($0.headers[.location] == "/login")
+                #expect($0.headers[.location]?.hasPrefix("/login") == true)
             }
         }
         var proxied = ConsoleSettings()
