@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }
         do {
-            try await console.application { Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)") }.runService()
+            try await console.application { _ in Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)") }.runService()
             if scheduler?.state.running == true {
                 Terminal.err("Stopping: the sync in flight finishes the photos it is writing and starts no new one…")
             }
@@ -86,10 +86,7 @@ struct ConsoleSync: ConsoleSyncing {
     func sync(stop: StopSignal, progress: @escaping @Sendable (Int, Int) -> Void) async throws -> (outcome: String, summary: String) {
         let config = try PortraitConfig.load(from: file)
         let policy = try config.requireSyncPolicy()
-        var systems: [String: any PhotoSystem] = [:]
-        for name in policy.systems {
-            systems[name] = policy.targets.contains(name) ? try config.target(named: name) : try config.system(named: name)
-        }
+        let systems = try config.syncSystems(policy)
         let lock = try RunLock(store: config.storePath.path, command: "portrait serve (a sync from the console)")
         defer { withExtendedLifetime(lock) {} }
         let store = try Store(path: config.storePath.path)
@@ -131,6 +128,12 @@ struct UserCommand: AsyncParsableCommand {
 }
 
 extension ConsoleRole: ExpressibleByArgument {}
+
+extension UsageError {
+    static func noConsoleAccount(_ name: String) -> UsageError {
+        UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+    }
+}
 
 /// Where `user` commands read a new password: a prompt on a terminal, or one line of stdin.
 struct PasswordInput: ParsableArguments {
@@ -208,7 +211,7 @@ struct UserPasswordCommand: AsyncParsableCommand {
             let store = try existingStore(config)
             let password = try input.read()
             guard try await store.setConsolePassword(name: name, passwordHash: LocalAccounts.hash(password)) else {
-                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+                throw UsageError.noConsoleAccount(name)
             }
             Terminal.out("Changed \(name)'s password; their sessions have ended.")
         } catch {
@@ -232,7 +235,7 @@ struct UserRoleCommand: AsyncParsableCommand {
         do {
             let store = try existingStore(try file.loadConfig())
             guard try await store.setConsoleRole(name: name, role: role.rawValue) else {
-                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+                throw UsageError.noConsoleAccount(name)
             }
             Terminal.out("\(name) is now \(role == .approver ? "an approver" : "a viewer"), from their next sign-in.")
         } catch {
@@ -254,7 +257,7 @@ struct UserRemoveCommand: AsyncParsableCommand {
             let config = try file.loadConfig()
             let store = try existingStore(config)
             guard try await store.removeConsoleUser(name: name) else {
-                throw UsageError(description: "the console has no account \(name) (`portrait user list` shows them)")
+                throw UsageError.noConsoleAccount(name)
             }
             Terminal.out("Removed \(name) from the console's accounts.")
         } catch {

@@ -31,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
                 Terminal.json(StatusJSON(status, html: html))
                 return
             }
-            let waiting = status.waiting.count
+            let waiting = status.waiting
             Terminal.out("\(ReportText.people(status.peopleWithApproved)) with an approved photo; \(waiting) waiting for approval\(waiting > 0 ? " (portrait queue)" : "").")
             Terminal.out("")
             Terminal.out(ReportText.table([["system", "people", "with photo", "approved", "other", "without", "too small", "not seen"]] + status.systems.map {
@@ -82,7 +82,7 @@ struct StatusJSON: Encodable {
     init(_ status: SyncStatus, html: String?) {
         peopleWithApprovedPhoto = status.peopleWithApproved
         systems = status.systems
-        waiting = status.waiting.count
+        waiting = status.waiting
         disagreeing = status.disagreeing.count
         lastRun = status.lastRun.map(LogJSON.Run.init)
         self.html = html

@@ -43,7 +43,7 @@ struct StatusPage {
             \(escape(status.lastRun.map { "Last sync: " + LogCommand.line($0) } ?? "No sync has run yet."))</p>
             <h2>Summary</h2>
             <p>\(escape(ReportText.people(status.peopleWithApproved))) with an approved photo; \
-            \(status.waiting.count) waiting for approval.</p>
+            \(status.waiting) waiting for approval.</p>
             <table>
             <thead><tr><th scope="col">System</th><th scope="col">People</th><th scope="col">With a photo</th>\
             <th scope="col">Showing the approved photo</th><th scope="col">Showing another</th><th scope="col">Without one</th>\

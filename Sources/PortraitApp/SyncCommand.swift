@@ -27,10 +27,7 @@ struct SyncCommand: AsyncParsableCommand {
         do {
             let config = try common.loadConfig()
             let policy = try config.requireSyncPolicy()
-            var systems: [String: any PhotoSystem] = [:]
-            for name in policy.systems {
-                systems[name] = policy.targets.contains(name) ? try config.target(named: name) : try config.system(named: name)
-            }
+            let systems = try config.syncSystems(policy)
             let lock = dryRun ? nil : try RunLock(store: config.storePath.path, command: common.commandLine)
             let store = dryRun ? try Store(inMemoryCopyOf: config.storePath.path) : try Store(path: config.storePath.path)
             if lock != nil { try await store.closeAbandonedRuns() }
@@ -65,6 +62,15 @@ extension PortraitConfig {
                               message: "no [sync] table: add one naming `sources` and `targets` (README, \"portrait sync\")")
         }
         return syncPolicy
+    }
+
+    /// Every system `policy` names, built from its table; a target as a system photos are written to.
+    func syncSystems(_ policy: SyncPolicy) throws -> [String: any PhotoSystem] {
+        var systems: [String: any PhotoSystem] = [:]
+        for name in policy.systems {
+            systems[name] = policy.targets.contains(name) ? try target(named: name) : try system(named: name)
+        }
+        return systems
     }
 }
 

@@ -39,16 +39,17 @@ public struct Console: Sendable {
         pages = try Pages()
     }
 
-    /// The application; `onListening` runs once the address is bound.
-    public func application(onListening: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-                    onServerRunning: { _ in await onListening() }, logger: logger)
+    /// The application; `onListening` is told the port once the address is bound (the one
+    /// chosen by the system when `settings.port` is 0).
+    public func application(onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let port = settings.port
+        return Application(router: router(), configuration: .init(address: .hostname(settings.host, port: port), serverName: nil),
+                           onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     public func router() -> Router<ConsoleContext> {
         let router = Router(context: ConsoleContext.self)
         router.add(middleware: ResponseHeadersMiddleware(logger: logger))
-        router.add(middleware: SessionMiddleware(store: store, idle: settings.idleSession))
         router.get("healthz") { _, _ in try await health() }
         // Uptime checkers often ask with HEAD.
         router.head("healthz") { _, _ in
@@ -56,22 +57,19 @@ public struct Console: Sendable {
             return Response(status: answer.status, headers: answer.headers)
         }
         router.get("metrics") { request, _ in try await prometheus(request) }
-        router.get("console.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: Templates.css)))
-        }
-        router.get("console.js") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: Templates.script)))
-        }
-        router.get("login") { request, context in
+        router.get("console.css") { _, _ in Self.text(Templates.css, type: "text/css", cache: "max-age=3600") }
+        router.get("console.js") { _, _ in Self.text(Templates.script, type: "text/javascript", cache: "max-age=3600") }
+
+        // Only the routes that need to know who asks look the session up in the store.
+        let sessions = router.group().add(middleware: SessionMiddleware(store: store, idle: settings.idleSession))
+        sessions.get("login") { request, context in
             let next = Self.localPath(FormFields.query(of: request)["next"])
             return context.visitor == nil ? pages.html("signin", SignInPage(next: next)) : Self.redirect(next)
         }
-        router.post("login") { request, context in try await signIn(request, context) }
-        router.post("logout") { request, context in try await signOut(request, context) }
+        sessions.post("login") { request, context in try await signIn(request, context) }
+        sessions.post("logout") { request, context in try await signOut(request, context) }
 
-        let signedIn = router.group().add(middleware: RequireSignIn(pages: pages))
+        let signedIn = sessions.group().add(middleware: RequireSignIn(pages: pages))
         signedIn.get("/") { request, context in try await queue(request, context) }
         signedIn.get("queue") { request, context in try await queue(request, context) }
         signedIn.post("queue/decide") { request, context in try await decide(request, context) }
@@ -122,6 +120,8 @@ public struct Console: Sendable {
         await limiter.succeeded(attempt)
         let next = Self.localPath(form["next"])
         let token = SessionToken.make()
+        // Sessions nobody came back to are found idle only when used: each sign-in clears them.
+        try await store.closeIdleConsoleSessions(idle: settings.idleSession)
         try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: account.name, role: account.role.rawValue)
         logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
         var response = Self.redirect(next)
@@ -165,9 +165,7 @@ public struct Console: Sendable {
         let checked = try await refuseForgedForm(request, visitor: visitor)
         if let refused = checked.refusal { return refused }
         guard visitor.mayDecide else {
-            logger.warning("console: \(visitor.name) (viewer) tried to decide on photos")
-            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view the queue but not approve or reject. An administrator can make you an approver: portrait user role \(visitor.name) approver.",
-                                 visitor: visitor)
+            return viewerRefused(visitor, "view the queue but not approve or reject", link: "/", linkText: "Back to the queue")
         }
         let form = checked.form
         let people = form.all("person").compactMap(Int64.init)
@@ -209,8 +207,7 @@ public struct Console: Sendable {
         let checked = try await refuseForgedForm(request, visitor: visitor)
         if let refused = checked.refusal { return refused }
         guard visitor.mayDecide else {
-            return pages.message(.forbidden, heading: "Not allowed", text: "Your account may view runs but not start one. An administrator can make you an approver: portrait user role \(visitor.name) approver.",
-                                 visitor: visitor, link: "/runs", linkText: "Back to runs")
+            return viewerRefused(visitor, "view runs but not start one", link: "/runs", linkText: "Back to runs")
         }
         guard let scheduler else {
             return pages.message(.conflict, heading: "Nothing to sync", text: "portrait.toml has no [sync] table, so there is nothing to sync.",
@@ -263,8 +260,7 @@ public struct Console: Sendable {
         guard sha.count == 64, sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
               try await store.photo(sha) != nil, let file = store.photos.file(sha), let bytes = try? Data(contentsOf: file)
         else {
-            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "No such photo.")))
+            return Self.text("No such photo.", status: .notFound)
         }
         return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "private, max-age=86400, immutable"],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -307,7 +303,7 @@ public struct Console: Sendable {
         let health: Health
         let status: HTTPResponse.Status
         do {
-            let last = try await store.runs(limit: 100).first { $0.command == "sync" && $0.finishedAt != nil }
+            let last = try await store.lastFinishedRun(command: "sync")
             health = Health(status: "ok", store: "ok", lastSync: last.map { .init(outcome: $0.outcome ?? "unknown", finishedAt: $0.finishedAt!) })
             status = .ok
         } catch {
@@ -326,21 +322,34 @@ public struct Console: Sendable {
             guard let token = settings.metricsToken, let given = request.headers[.authorization],
                   Self.constantTimeEqual(given, "Bearer " + token.reveal()) else {
                 logger.warning("/metrics refused: no valid bearer token")
-                return Response(status: .unauthorized, headers: [HTTPField.Name("WWW-Authenticate")!: "Bearer", .contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: "A bearer token is needed: [serve] metrics_token_env names it.\n")))
+                var refused = Self.text("A bearer token is needed: [serve] metrics_token_env names it.\n", status: .unauthorized)
+                refused.headers[HTTPField.Name("WWW-Authenticate")!] = "Bearer"
+                return refused
             }
         }
         queueLength.set(Int64(try await store.waitingPhotos().count))
-        let runs = try await store.runs(limit: 500)
-        if let last = runs.first(where: { $0.command == "sync" && $0.outcome == "ok" }), let finished = last.finishedAt {
+        if let finished = try await store.lastFinishedRun(command: "sync", outcome: "ok")?.finishedAt {
             metrics.makeGauge(name: "portrait_seconds_since_last_successful_sync", help: "Seconds since a sync last ended ok.")
                 .set(Date().timeIntervalSince(finished))
         }
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: metrics.emitToString())))
+        return Self.text(metrics.emitToString(), type: "text/plain; version=0.0.4")
     }
 
     // MARK: - Helpers
+
+    /// A viewer asked for what only approvers may do: a page saying how to become one.
+    private func viewerRefused(_ visitor: Visitor, _ what: String, link: String, linkText: String) -> Response {
+        logger.warning("console: \(visitor.name) (viewer) may \(what)")
+        return pages.message(.forbidden, heading: "Not allowed",
+                             text: "Your account may \(what). An administrator can make you an approver: portrait user role \(visitor.name) approver.",
+                             visitor: visitor, link: link, linkText: linkText)
+    }
+
+    /// Text that is not a page: a style sheet, a script, a short answer.
+    static func text(_ body: String, type: String = "text/plain", status: HTTPResponse.Status = .ok, cache: String = "no-store") -> Response {
+        Response(status: status, headers: [.contentType: "\(type); charset=utf-8", .cacheControl: cache],
+                 body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
 
     /// A state-changing form must come from the console's own pages and carry this session's token.
     private func refuseForgedForm(_ request: Request, visitor: Visitor) async throws -> (form: FormFields, refusal: Response?) {

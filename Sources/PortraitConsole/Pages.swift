@@ -7,8 +7,9 @@ import PortraitStore
 
 /// Renders the console's pages from `Templates`. Models are plain structs that give Mustache
 /// their fields by name (`TemplateFields.swift`: reflection, Mustache's default, took most of the
-/// time of a page of 1,000 photos); every list is an array and every condition a Bool, so nothing
-/// depends on how Mustache treats an optional or an empty string.
+/// time of a page of 1,000 photos), conditions derived from the stored fields included; every
+/// list is an array and every condition a Bool, so nothing depends on how Mustache treats an
+/// optional or an empty string.
 struct Pages: Sendable {
     private let library: MustacheLibrary
 
@@ -71,13 +72,12 @@ struct SignInPage {
     /// The console page to go to once signed in.
     var next: String
     var problem: String
-    var hasProblem: Bool
+    var hasProblem: Bool { !problem.isEmpty }
 
     init(name: String = "", next: String = "/", problem: String = "") {
         self.name = name
         self.next = next
         self.problem = problem
-        hasProblem = !problem.isEmpty
     }
 }
 
@@ -89,36 +89,32 @@ struct QueuePage {
         var firstSeen: String
         var reason: String
         var photo: String
+        /// Empty when the person has no approved photo yet.
         var approvedPhoto: String
-        var hasApproved: Bool
         var ticked: Bool
+        var hasApproved: Bool { !approvedPhoto.isEmpty }
     }
 
     var frame: Frame
     var items: [Item]
-    var count: Int
-    var hasItems: Bool
     var mayDecide: Bool
     var notice: String
-    var hasNotice: Bool
     var problem: String
-    var hasProblem: Bool
     var reason: String
+    var count: Int { items.count }
+    var hasItems: Bool { !items.isEmpty }
+    var hasNotice: Bool { !notice.isEmpty }
+    var hasProblem: Bool { !problem.isEmpty }
 
     init(_ waiting: [ApprovalDesk.Waiting], visitor: Visitor, notice: String, problem: String, ticked: Set<Int64> = [], reason: String = "") {
         frame = Frame(visitor, page: "queue")
         items = waiting.map {
             Item(personId: $0.personId, person: $0.person, source: $0.source, firstSeen: $0.firstSeen.formatted(DateText.time),
-                 reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", hasApproved: $0.approvedPhoto != nil,
-                 ticked: ticked.contains($0.personId))
+                 reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", ticked: ticked.contains($0.personId))
         }
-        count = items.count
-        hasItems = !items.isEmpty
         mayDecide = visitor.mayDecide
         self.notice = notice
-        hasNotice = !notice.isEmpty
         self.problem = problem
-        hasProblem = !problem.isEmpty
         self.reason = reason
     }
 }
@@ -130,13 +126,13 @@ enum DateText {
 
 /// One photo cell: a kept photo, or why there is none.
 struct PhotoCell {
-    var hasPhoto: Bool
+    /// Empty when there is none.
     var photo: String
     var alt: String
     var absent: String
+    var hasPhoto: Bool { !photo.isEmpty }
 
     init(_ sha: String?, alt: String, absent: String) {
-        hasPhoto = sha != nil
         photo = sha ?? ""
         self.alt = alt
         self.absent = absent
@@ -170,26 +166,26 @@ struct CoveragePage {
     var waiting = 0
     var lastSync = ""
     var systems: [SystemRow] = []
-    var systemNames: [String] = []
+    /// The first `maxRows` of them.
     var disagreeing: [Person] = []
     var disagreeingCount = 0
-    var hasDisagreeing = false
-    var shownCount = 0
-    var truncated = false
+    var systemNames: [String] { systems.map(\.name) }
+    var hasDisagreeing: Bool { disagreeingCount > 0 }
+    var shownCount: Int { disagreeing.count }
+    var truncated: Bool { disagreeingCount > shownCount }
 
     init(_ status: SyncStatus?, visitor: Visitor) {
         frame = Frame(visitor, page: "coverage")
         hasPolicy = status != nil
         guard let status else { return }
         approvedPeople = status.peopleWithApproved
-        waiting = status.waiting.count
+        waiting = status.waiting
         lastSync = status.lastRun.map { run in
             "Last sync: run \(run.id), started \(run.startedAt.formatted(DateText.time)), \(run.outcome ?? "still running")."
         } ?? "No sync has run yet."
         systems = status.systems.map(SystemRow.init)
-        systemNames = status.systems.map(\.name)
         disagreeingCount = status.disagreeing.count
-        hasDisagreeing = !status.disagreeing.isEmpty
+        let systemNames = systemNames
         disagreeing = status.disagreeing.prefix(Self.maxRows).map { person in
             let shows = Dictionary(person.shows.map { ($0.system, $0.shown) }, uniquingKeysWith: { first, _ in first })
             var cells = [PhotoCell(person.approved, alt: "Approved photo of \(person.label)", absent: "none"),
@@ -203,8 +199,6 @@ struct CoveragePage {
             }
             return Person(id: person.id, label: person.label, cells: cells)
         }
-        shownCount = disagreeing.count
-        truncated = disagreeingCount > shownCount
     }
 }
 
@@ -220,31 +214,30 @@ struct RunsPage {
 
     var frame: Frame
     var runs: [Run]
-    var hasRuns: Bool
     var notice: String
-    var hasNotice: Bool
     var canSync: Bool
     var live: String
+    /// How the last sync this console ran ended; empty before the first.
     var last: String
-    var hasLast: Bool
     var mayDecide: Bool
+    var hasRuns: Bool { !runs.isEmpty }
+    var hasNotice: Bool { !notice.isEmpty }
+    var hasLast: Bool { !last.isEmpty }
 
     init(_ records: [RunRecord], scheduler: SyncScheduler?, notice: String, visitor: Visitor) {
         frame = Frame(visitor, page: "runs")
         self.notice = notice
-        hasNotice = !notice.isEmpty
         canSync = scheduler != nil
+        // One reading of the state, so that the live line and the last run agree.
         let state = scheduler?.state
-        live = scheduler.map { Self.liveText($0.state, every: $0.every) } ?? ""
+        live = state.map { Self.liveText($0, every: scheduler?.every) } ?? ""
         last = state?.last.map { "\($0.outcome), \($0.at.formatted(DateText.time)), started by \($0.by) — \($0.summary)" } ?? ""
-        hasLast = state?.last != nil
         mayDecide = visitor.mayDecide
         runs = records.map { record in
             let took = record.finishedAt.map { Duration.seconds($0.timeIntervalSince(record.startedAt)).formatted(.units(allowed: [.hours, .minutes, .seconds], width: .narrow)) }
             return Run(id: record.id, command: record.command, started: record.startedAt.formatted(DateText.time), took: took ?? "running",
                        outcome: record.outcome ?? "running", summary: record.summary ?? "")
         }
-        hasRuns = !runs.isEmpty
     }
 }
 
@@ -274,18 +267,17 @@ struct PeoplePage {
 
     var frame: Frame
     var query: String
-    var searched: Bool
     var found: [Found]
-    var hasFound: Bool
+    /// More matched than `limit`.
     var truncated: Bool
     var limit = PeoplePage.limit
+    var searched: Bool { !query.isEmpty }
+    var hasFound: Bool { !found.isEmpty }
 
     init(query: String, found: [(id: Int64, label: String)], visitor: Visitor) {
         frame = Frame(visitor, page: "people")
         self.query = query
-        searched = !query.isEmpty
         self.found = found.prefix(Self.limit).map { Found(id: $0.id, label: $0.label) }
-        hasFound = !found.isEmpty
         truncated = found.count > Self.limit
     }
 }
@@ -297,7 +289,7 @@ struct PersonPage {
         var source: String
         var firstSeen: String
         var decision: String
-        var hasDecision: Bool
+        var hasDecision: Bool { !decision.isEmpty }
     }
 
     struct Entry {
@@ -310,9 +302,9 @@ struct PersonPage {
     var frame: Frame
     var label: String
     var photos: [Photo]
-    var hasPhotos: Bool
     var entries: [Entry]
-    var hasEntries: Bool
+    var hasPhotos: Bool { !photos.isEmpty }
+    var hasEntries: Bool { !entries.isEmpty }
 
     init(label: String, photos: [PersonPhoto], entries: [AuditEntry], visitor: Visitor) {
         frame = Frame(visitor, page: "people")
@@ -320,12 +312,10 @@ struct PersonPage {
         self.photos = photos.reversed().map { photo in
             let decision = [photo.decidedBy.map { "decided by \($0)" }, photo.reason].compactMap { $0 }.joined(separator: ": ")
             return Photo(sha256: photo.sha256, status: photo.status.rawValue, source: photo.source, firstSeen: photo.firstSeen.formatted(DateText.time),
-                         decision: decision, hasDecision: !decision.isEmpty)
+                         decision: decision)
         }
-        hasPhotos = !photos.isEmpty
         self.entries = entries.reversed().map {
             Entry(at: $0.at.formatted(DateText.time), action: $0.action.rawValue, system: $0.system, detail: $0.detail ?? "")
         }
-        hasEntries = !entries.isEmpty
     }
 }

@@ -39,6 +39,15 @@ public struct MatchKeys: Sendable, Hashable, Codable {
         self.accountName = Self.normalised(accountName, lowercase: true)
     }
 
+    /// Keys read back from the store, where only normalised keys are written: not normalised
+    /// again (for 10,000 people that was most of the time of naming them).
+    public init(normalised mail: String?, userPrincipalName: String?, employeeId: String?, accountName: String?) {
+        self.mail = mail
+        self.userPrincipalName = userPrincipalName
+        self.employeeId = employeeId
+        self.accountName = accountName
+    }
+
     public subscript(key: MatchKey) -> String? {
         switch key {
         case .mail: mail

@@ -58,7 +58,7 @@ enum FaceDetector {
     /// the faces too small for it in the full working copy; then faces in profile, at half size.
     static func faces(in grey: GreyImage) throws -> [FaceBox] {
         let window = 20
-        let coarse = grey.halved()
+        let coarse = grey.shrunk(by: 2)
         var found = try frontal.detect(in: coarse, minSide: window).map { $0.scaled(by: 2) }
         let smallest = max(window, Int(Double(min(grey.width, grey.height)) * smallestFace))
         if found.isEmpty {
@@ -166,15 +166,18 @@ struct GreyImage {
         return Double(flat) / Double((width - 1) * (height - 1))
     }
 
-    /// Half the size each way, each pixel the mean of four.
-    func halved() -> GreyImage {
-        let (outWidth, outHeight) = (width / 2, height / 2)
+    /// Smaller by a whole `factor` each way, each pixel the rounded mean of its block.
+    func shrunk(by factor: Int) -> GreyImage {
+        let (outWidth, outHeight) = (width / factor, height / factor)
+        let block = factor * factor
         var out = [UInt8](repeating: 0, count: outWidth * outHeight)
         for row in 0..<outHeight {
-            let above = 2 * row * width, below = above + width
             for column in 0..<outWidth {
-                let x = 2 * column
-                out[row * outWidth + column] = UInt8((Int(pixels[above + x]) + Int(pixels[above + x + 1]) + Int(pixels[below + x]) + Int(pixels[below + x + 1]) + 2) / 4)
+                var sum = 0
+                for y in (row * factor)..<(row * factor + factor) {
+                    for x in (column * factor)..<(column * factor + factor) { sum += Int(pixels[y * width + x]) }
+                }
+                out[row * outWidth + column] = UInt8((sum + block / 2) / block)
             }
         }
         return GreyImage(width: outWidth, height: outHeight, pixels: out)
@@ -233,19 +236,7 @@ struct GreyImage {
     /// Scaled down (by averaging boxes) so that its long side is at most `side`; never enlarged.
     func fitted(within side: Int) -> GreyImage {
         let factor = max(width, height) / side + (max(width, height) % side == 0 ? 0 : 1)
-        guard factor > 1 else { return self }
-        let (outWidth, outHeight) = (width / factor, height / factor)
-        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
-        for row in 0..<outHeight {
-            for column in 0..<outWidth {
-                var sum = 0
-                for dy in 0..<factor {
-                    for dx in 0..<factor { sum += Int(pixels[(row * factor + dy) * width + column * factor + dx]) }
-                }
-                out[row * outWidth + column] = UInt8(sum / (factor * factor))
-            }
-        }
-        return GreyImage(width: outWidth, height: outHeight, pixels: out)
+        return factor > 1 ? shrunk(by: factor) : self
     }
 
     /// Runs an OpenCV call on the pixels; a result failing `check` is OpenCV's error, thrown.

@@ -34,28 +34,24 @@ extension Store {
 
     /// Sets an account's password hash; the account's sessions end.
     public func setConsolePassword(name: String, passwordHash: String) async throws -> Bool {
-        try await db.write { db in
-            try db.execute(sql: "UPDATE console_user SET password_hash = ? WHERE name = ?", arguments: [passwordHash, name])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM console_session WHERE name = ?", arguments: [name])
-            return true
-        }
+        try await changeConsoleUser(name, "UPDATE console_user SET password_hash = ? WHERE name = ?", [passwordHash, name])
     }
 
     /// Sets an account's role; its sessions end, so that the new role applies from the next sign-in.
     public func setConsoleRole(name: String, role: String) async throws -> Bool {
-        try await db.write { db in
-            try db.execute(sql: "UPDATE console_user SET role = ? WHERE name = ?", arguments: [role, name])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM console_session WHERE name = ?", arguments: [name])
-            return true
-        }
+        try await changeConsoleUser(name, "UPDATE console_user SET role = ? WHERE name = ?", [role, name])
     }
 
     /// Removes an account and ends its sessions; false if there was none.
     public func removeConsoleUser(name: String) async throws -> Bool {
+        try await changeConsoleUser(name, "DELETE FROM console_user WHERE name = ?", [name])
+    }
+
+    /// Runs `sql` on the account `name`; if it changed one, that account's sessions end. False if
+    /// there was no such account.
+    private func changeConsoleUser(_ name: String, _ sql: String, _ arguments: StatementArguments) async throws -> Bool {
         try await db.write { db in
-            try db.execute(sql: "DELETE FROM console_user WHERE name = ?", arguments: [name])
+            try db.execute(sql: sql, arguments: arguments)
             guard db.changesCount > 0 else { return false }
             try db.execute(sql: "DELETE FROM console_session WHERE name = ?", arguments: [name])
             return true

@@ -83,6 +83,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// The last run of `command` that ended (with `outcome`, when given), however long ago.
+    public func lastFinishedRun(command: String, outcome: String? = nil) async throws -> RunRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM run WHERE command = ?1 AND finished_at IS NOT NULL AND (?2 IS NULL OR outcome = ?2)
+                ORDER BY id DESC LIMIT 1
+                """, arguments: [command, outcome]).map(RunRecord.init)
+        }
+    }
+
     public func run(_ id: Int64) async throws -> RunRecord? {
         try await db.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]).map(RunRecord.init)

@@ -190,10 +190,9 @@ extension Store {
             var labels: [Int64: String] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT id, mail, user_principal_name, employee_id, account_name FROM person")
             while let row = try rows.next() {
-                let id: Int64 = row["id"]
-                // Stored keys are normalised already: `MatchKeys.label` without making MatchKeys.
-                let keys: [String?] = [row["mail"], row["user_principal_name"], row["employee_id"], row["account_name"]]
-                labels[id] = keys.lazy.compactMap { $0 }.first ?? "person \(id)"
+                let id: Int64 = row[0]
+                let keys = MatchKeys(normalised: row[1], userPrincipalName: row[2], employeeId: row[3], accountName: row[4])
+                labels[id] = keys.label ?? "person \(id)"
             }
             return labels
         }

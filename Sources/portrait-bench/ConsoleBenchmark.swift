@@ -44,15 +44,18 @@ struct ConsoleBenchmark: ParsableArguments {
         let policy = SyncPolicy(sources: ["entra"], targets: ["entra", "gws"], approval: ["entra"])
 
         var settings = ConsoleSettings()
-        settings.port = try Self.freePort()
+        settings.port = 0
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let console = try Console(store: store, settings: settings, policy: policy, scheduler: nil, logger: logger)
-        let server = Task { try await console.application().runService() }
+        // Port 0: the system picks a free one, which the console tells once it listens.
+        let (listening, bound) = AsyncStream.makeStream(of: Int.self)
+        let server = Task { try await console.application { bound.yield($0) }.runService() }
         defer { server.cancel() }
+        guard let port = await listening.first(where: { _ in true }) else { throw ValidationError("the console did not start") }
 
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
-            try await timePages(client, base: "http://127.0.0.1:\(settings.port)")
+            try await timePages(client, base: "http://127.0.0.1:\(port)")
         } catch {
             try await client.shutdown()
             throw error
@@ -119,16 +122,8 @@ struct ConsoleBenchmark: ParsableArguments {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.body = .bytes(ByteBuffer(string: "name=hr.anna&password=" + Self.password.replacingOccurrences(of: " ", with: "+")))
-        var response: HTTPClientResponse?
-        for _ in 0..<100 {
-            do {
-                response = try await client.execute(request, timeout: .seconds(30))
-                break
-            } catch {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        guard let response, response.status == .seeOther, let cookie = response.headers.first(name: "Set-Cookie")?.split(separator: ";").first else {
+        let response = try await client.execute(request, timeout: .seconds(30))
+        guard response.status == .seeOther, let cookie = response.headers.first(name: "Set-Cookie")?.split(separator: ";").first else {
             throw ValidationError("could not sign in to the console")
         }
         return String(cookie)
@@ -140,21 +135,5 @@ struct ConsoleBenchmark: ParsableArguments {
         let response = try await client.execute(request, timeout: .seconds(30))
         guard response.status == .ok else { throw ValidationError("\(url): \(response.status)") }
         return String(buffer: try await response.body.collect(upTo: 64 << 20))
-    }
-
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        guard bound else { throw ValidationError("no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

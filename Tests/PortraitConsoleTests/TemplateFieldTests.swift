@@ -25,7 +25,7 @@ import Testing
                 CoveragePage.SystemRow(SyncStatus.System(name: "gws")),
                 runs, RunsPage.Run(id: 1, command: "sync", started: "", took: "", outcome: "ok", summary: ""),
                 people, people.found[0], person,
-                PersonPage.Photo(sha256: "aa", status: "approved", source: "gws", firstSeen: "", decision: "", hasDecision: false),
+                PersonPage.Photo(sha256: "aa", status: "approved", source: "gws", firstSeen: "", decision: ""),
                 PersonPage.Entry(at: "", action: "queued", system: "gws", detail: ""),
                 SignInPage(name: "ann", problem: ""),
                 MessagePage(frame: frame, heading: "h", text: "t", link: "/", linkText: "l")]

@@ -40,7 +40,8 @@ public struct SyncStatus: Sendable {
     public var systems: [System]
     /// Where the approved photo is kept: only these disagree by showing another.
     public var targets: Set<String>
-    public var waiting: [PersonPhoto]
+    /// Photos waiting for approval.
+    public var waiting: Int
     public var lastRun: RunRecord?
     public var disagreeing: [Person]
 
@@ -50,7 +51,6 @@ public struct SyncStatus: Sendable {
         async let photosRead = store.personPhotos()
         async let sizesRead = store.photoSizes()
         async let labelsRead = store.personLabels()
-        async let waitingRead = store.waitingPhotos()
         async let runsRead = store.runs(limit: 20)
         let accounts = try await withThrowingTaskGroup(of: (String, [(personId: Int64, accountId: String, seen: String??, written: String?)]).self) { group in
             for name in policy.systems {
@@ -87,7 +87,7 @@ public struct SyncStatus: Sendable {
         }
         peopleWithApproved = approved.count
         self.targets = targets
-        waiting = try await waitingRead
+        waiting = photos.values.reduce(0) { $0 + $1.count { $0.status == .waiting } }
         lastRun = try await runsRead.first { $0.command == "sync" }
         var disagreeing: [Person] = []
         let labels = try await labelsRead
