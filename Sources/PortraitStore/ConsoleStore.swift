@@ -53,7 +53,8 @@ extension Store {
         try await db.write { db in
             try db.execute(sql: sql, arguments: arguments)
             guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "DELETE FROM console_session WHERE name = ?", arguments: [name])
+            // Names match in any case, as accounts do (`portrait user passwd HR.ANNA`).
+            try db.execute(sql: "DELETE FROM console_session WHERE name = ? COLLATE NOCASE", arguments: [name])
             return true
         }
     }

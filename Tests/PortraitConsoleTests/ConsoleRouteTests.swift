@@ -324,6 +324,14 @@ import Testing
                 #expect($0.headers[.location]?.hasPrefix("/login") == true)
             }
         }
+        // An account's change ends its sessions whatever the case its name is typed in.
+        let again = try await app().test(.router) { try await signIn($0, as: "hr.anna") }
+        #expect(try await store.setConsoleRole(name: "HR.ANNA", role: "approver"))
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/queue", method: .get, headers: again.headers) {
+                #expect($0.headers[.location]?.hasPrefix("/login") == true)
+            }
+        }
         var proxied = ConsoleSettings()
         proxied.behindProxy = true
         try await app(proxied).test(.router) { client in
