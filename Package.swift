@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // libvips from Debian's libvips-dev, and fixed-argument wrappers for its variadic calls.
@@ -127,6 +128,17 @@ let package = Package(
             ]
         ),
 
+        // Console sign-in with Entra ID or Google (OpenID Connect): HTTP and ID tokens, behind the
+        // console's IdentityProvider protocol.
+        .target(
+            name: "OpenIDSignIn",
+            dependencies: [
+                "PortraitCore", "PortraitHTTP", "PortraitSettings",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // `portrait sandbox`: emulators of Graph and Entra ID, and of Google's Directory API and
         // OAuth, on one port; a folder per service.
         .target(
@@ -164,7 +176,7 @@ let package = Package(
             name: "PortraitApp",
             dependencies: [
                 "PortraitCore", "PortraitImaging", "PortraitStore", "PortraitEngine",
-                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "LDAPSystem", "Sandbox", "PortraitConsole",
+                "PortraitSettings", "FolderSystem", "GraphSystem", "GoogleSystem", "LDAPSystem", "Sandbox", "PortraitConsole", "OpenIDSignIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -214,7 +226,14 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings"]),
+        .testTarget(
+            name: "OpenIDSignInTests",
+            dependencies: [
+                "OpenIDSignIn", "Sandbox", "PortraitCore", "PortraitHTTP",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .testTarget(name: "PortraitAppTests", dependencies: ["PortraitApp", "PortraitCore", "PortraitSettings", "PortraitConsole"]),
         // Runs the built `portrait` executable as a user would.
         .testTarget(
             name: "PortraitCLITests",

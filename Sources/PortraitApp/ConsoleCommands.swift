@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the console: the approval queue in a browser, at http://127.0.0.1:8651 unless [serve] listen says otherwise.",
-        discussion: "Sign in with an account added by `portrait user add`. Stop with Ctrl-C."
+        discussion: "People sign in with the organisation's identity provider ([serve.auth] type = \"entra\" or \"google\"), or with accounts added by `portrait user add`. Stop with Ctrl-C."
     )
 
     @OptionGroup var file: ConfigFileOption
@@ -27,15 +27,24 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: PortraitConfig
         let store: Store
+        let signIn: SignInMethod
         do {
             loaded = try file.loadConfig()
+            signIn = try loaded.consoleSignIn()
             store = try Store(path: loaded.storePath.path)
-            let users = try await store.consoleUsers()
-            guard !users.isEmpty else {
-                throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(file.config)`")
-            }
-            if !users.contains(where: { $0.role == ConsoleRole.approver.rawValue }) {
-                Terminal.err("warning: no console account is an approver, so nobody can decide on photos; `portrait user role NAME approver` makes one")
+            switch signIn {
+            case .local:
+                let users = try await store.consoleUsers()
+                guard !users.isEmpty else {
+                    throw UsageError(description: "the console has no accounts yet: add one with `portrait user add NAME --role approver --config \(file.config)`")
+                }
+                if !users.contains(where: { $0.role == ConsoleRole.approver.rawValue }) {
+                    Terminal.err("warning: no console account is an approver, so nobody can decide on photos; `portrait user role NAME approver` makes one")
+                }
+            case .provider(_, let access) where access.approvers.isEmpty:
+                Terminal.err("warning: [serve.auth] names no approvers, so nobody can decide on photos")
+            case .provider:
+                break
             }
         } catch {
             throw fail("serve", error, json: false)
@@ -57,7 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         let scheduler = loaded.syncPolicy.map { _ in
             SyncScheduler(syncing: ConsoleSync(file: loaded.file), every: settings.syncEvery, logger: logger)
         }
-        let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, metrics: metrics, logger: logger)
+        let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, signIn: signIn,
+                                  metrics: metrics, logger: logger)
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }

@@ -1,6 +1,7 @@
 import Foundation
 import PortraitCore
 import PortraitEngine
+import OpenIDSignIn
 import PortraitConsole
 import PortraitImaging
 import PortraitSettings
@@ -23,6 +24,8 @@ public struct PortraitConfig {
     public let guidelines: Guidelines?
     /// `[serve]`: the console's address and sign-in (defaults when the file has none).
     public let console: ConsoleSettings
+    /// `[serve.auth]`, read in full only by `serve` (`consoleSignIn()`): its secret is needed nowhere else.
+    private let consoleAuth: ConfigTable?
     private let tables: [String: ConfigTable]
     private let environment: [String: String]
 
@@ -54,7 +57,7 @@ public struct PortraitConfig {
         }
 
         let guidelines = try top.subtable("guidelines").map(Self.guidelines)
-        let console = try top.subtable("serve").map(Self.console) ?? ConsoleSettings()
+        let (console, consoleAuth) = try top.subtable("serve").map(Self.console) ?? (ConsoleSettings(), nil)
         let syncTable = try top.subtable("sync")
         let systemsTable = try top.subtable("systems")
         try top.finish(expected: "the file takes [store], [images], [guidelines], [sync], [serve] and [systems.NAME] tables")
@@ -73,12 +76,13 @@ public struct PortraitConfig {
         }
         policy?.guidelines = guidelines
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
-                              syncPolicy: policy, guidelines: guidelines, console: console, tables: tables, environment: environment)
+                              syncPolicy: policy, guidelines: guidelines, console: console, consoleAuth: consoleAuth,
+                              tables: tables, environment: environment)
     }
 
     /// `[serve]`: plain http only where nobody else can listen in — on loopback, or behind a proxy
     /// that terminates TLS.
-    private static func console(_ table: ConfigTable) throws -> ConsoleSettings {
+    private static func console(_ table: ConfigTable) throws -> (ConsoleSettings, ConfigTable?) {
         var settings = ConsoleSettings()
         if let listen = try table.string("listen") {
             guard let address = ConsoleSettings.address(listen) else {
@@ -97,12 +101,40 @@ public struct PortraitConfig {
         if !settings.isLoopback && !settings.behindProxy {
             throw table.error("listen", "\(settings.host) is reachable from other machines, and the console's sign-in would cross the network in plain http; listen on 127.0.0.1, or put a reverse proxy with TLS in front and set behind_proxy = true")
         }
-        if let auth = try table.subtable("auth") {
-            _ = try auth.choice("type", of: ConsoleAuthType.self)
-            try auth.finish(expected: "[serve.auth] takes type")
+        let auth = try table.subtable("auth")
+        if let auth {
+            settings.authType = try auth.choice("type", of: ConsoleAuthType.self) ?? .local
         }
         try table.finish(expected: "[serve] takes listen, behind_proxy, sync_every, metrics_token_env and an [serve.auth] table")
-        return settings
+        return (settings, auth)
+    }
+
+    /// `[serve.auth]` in full: local accounts, or the identity provider (its secret read now) and
+    /// who may approve and who may look.
+    public func consoleSignIn() throws -> SignInMethod {
+        guard let table = consoleAuth, console.authType != .local else {
+            try consoleAuth?.finish(expected: "[serve.auth] of type \"local\" takes only type: `portrait user add` and `portrait user role` manage its accounts")
+            return .local
+        }
+        let settings = try OpenIDSettings.read(table, google: console.authType == .google, consoleURL: console.loopbackURL, environment: environment)
+        func rules(_ key: String) throws -> [ConsoleAccess.Rule] {
+            try (table.stringList(key) ?? []).map { entry in
+                switch ConsoleAccess.rule(entry) {
+                case .success(let rule):
+                    if case .group = rule, console.authType == .google {
+                        throw table.error(key, "Google's ID tokens carry no groups; name accounts (anna@example.com) or the domain (@example.com)")
+                    }
+                    return rule
+                case .failure(let problem): throw table.error(key, problem.description)
+                }
+            }
+        }
+        let access = ConsoleAccess(approvers: try rules("approvers"), viewers: try rules("viewers"))
+        guard !access.approvers.isEmpty || !access.viewers.isEmpty else {
+            throw table.error(nil, "names nobody who may sign in: add approvers = [\"anna@example.com\"] (accounts, @domains or group:<object id>), and viewers if some may only look")
+        }
+        try table.finish(expected: "[serve.auth] of type \"\(console.authType.rawValue)\" takes client_id, client_secret_env or client_secret_file, \(console.authType == .entra ? "tenant, login_url" : "hosted_domain, issuer_url"), redirect_url, ca_file, approvers and viewers")
+        return .provider(try OpenIDClient(settings: settings), access)
     }
 
     /// `[guidelines]`: the defaults for any key left out.

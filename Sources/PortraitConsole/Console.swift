@@ -20,15 +20,19 @@ public struct Console: Sendable {
     /// Runs syncs on the schedule and on "Sync now"; nil when there is no `[sync]`.
     let scheduler: SyncScheduler?
     let pages: Pages
+    /// Local accounts, or the organisation's identity provider.
+    let signIn: SignInMethod
     let limiter = SignInLimiter()
+    let pendingSignIns = PendingSignIns()
     let logger: Logger
     /// What `/metrics` shows: the counters runs in this process add (swift-metrics, bootstrapped
     /// on this registry by `serve`) and gauges read from the store when scraped.
     let metrics: PrometheusCollectorRegistry
     private let queueLength: Gauge
 
-    public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?,
+    public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?, signIn: SignInMethod = .local,
                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) throws {
+        self.signIn = signIn
         self.metrics = metrics
         queueLength = metrics.makeGauge(name: "portrait_queue_length", help: "Photos waiting for approval.")
         self.store = store
@@ -64,9 +68,17 @@ public struct Console: Sendable {
         let sessions = router.group().add(middleware: SessionMiddleware(store: store, idle: settings.idleSession))
         sessions.get("login") { request, context in
             let next = Self.localPath(FormFields.query(of: request)["next"])
-            return context.visitor == nil ? pages.html("signin", SignInPage(next: next)) : Self.redirect(next)
+            guard context.visitor == nil else { return Self.redirect(next) }
+            if case .provider(let provider, _) = signIn { return pages.html("signin", SignInPage(next: next, provider: provider.name)) }
+            return pages.html("signin", SignInPage(next: next))
         }
-        sessions.post("login") { request, context in try await signIn(request, context) }
+        switch signIn {
+        case .local:
+            sessions.post("login") { request, context in try await signInLocally(request, context) }
+        case .provider(let provider, let access):
+            sessions.get("login/start") { request, context in try await startProviderSignIn(request, context, provider: provider) }
+            sessions.get("login/callback") { request, context in try await finishProviderSignIn(request, context, provider: provider, access: access) }
+        }
         sessions.post("logout") { request, context in try await signOut(request, context) }
 
         let signedIn = sessions.group().add(middleware: RequireSignIn(pages: pages))
@@ -97,7 +109,7 @@ public struct Console: Sendable {
 
     // MARK: - Sign-in
 
-    private func signIn(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+    private func signInLocally(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         guard RequestOrigin.isSameOrigin(request, behindProxy: settings.behindProxy) else {
             return pages.message(.forbidden, heading: "Refused", text: "This sign-in did not come from Portrait's own sign-in page.",
                                  visitor: nil, link: "/login", linkText: "Sign in")
@@ -340,8 +352,9 @@ public struct Console: Sendable {
     /// A viewer asked for what only approvers may do: a page saying how to become one.
     private func viewerRefused(_ visitor: Visitor, _ what: String, link: String, linkText: String) -> Response {
         logger.warning("console: \(visitor.name) (viewer) may \(what)")
+        let how = if case .local = signIn { "portrait user role \(visitor.name) approver" } else { "by adding you to approvers in [serve.auth] of portrait.toml" }
         return pages.message(.forbidden, heading: "Not allowed",
-                             text: "Your account may \(what). An administrator can make you an approver: portrait user role \(visitor.name) approver.",
+                             text: "Your account may \(what). An administrator can make you an approver: \(how).",
                              visitor: visitor, link: link, linkText: linkText)
     }
 

@@ -19,6 +19,8 @@ public struct ConsoleSettings: Sendable {
     public var metricsTokenVariable: String?
     /// Its value, once read.
     public var metricsToken: Secret?
+    /// `[serve.auth] type`.
+    public var authType = ConsoleAuthType.local
 
     /// Only this machine can reach the console, with no proxy passing others in: `/metrics` is
     /// open there (Prometheus scrapes it), as `/healthz` is everywhere.
@@ -28,6 +30,12 @@ public struct ConsoleSettings: Sendable {
 
     /// Whether only this machine can reach the console: then plain http is acceptable.
     public var isLoopback: Bool { Loopback.isLoopback(host: host) }
+
+    /// The console's own address where only this machine reaches it, e.g. `http://127.0.0.1:8651`.
+    public var loopbackURL: String? {
+        guard isPrivate else { return nil }
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
 
     /// The cookie must not travel over plain http where others could read it.
     var secureCookies: Bool { behindProxy }
@@ -75,4 +83,8 @@ public struct ConsoleSettings: Sendable {
 public enum ConsoleAuthType: String, Sendable, CaseIterable {
     /// Accounts added with `portrait user add`.
     case local
+    /// Microsoft Entra ID, through OpenID Connect.
+    case entra
+    /// Google, through OpenID Connect.
+    case google
 }

@@ -72,12 +72,17 @@ struct SignInPage {
     /// The console page to go to once signed in.
     var next: String
     var problem: String
+    /// The identity provider's name ("Microsoft"), or empty for local accounts' password form.
+    var provider: String
     var hasProblem: Bool { !problem.isEmpty }
+    var hasProvider: Bool { !provider.isEmpty }
+    var providerLink: String { "/login/start?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/") }
 
-    init(name: String = "", next: String = "/", problem: String = "") {
+    init(name: String = "", next: String = "/", problem: String = "", provider: String = "") {
         self.name = name
         self.next = next
         self.problem = problem
+        self.provider = provider
     }
 }
 

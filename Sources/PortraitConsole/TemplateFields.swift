@@ -48,6 +48,9 @@ extension SignInPage: MustacheParent {
         case "next": self.next
         case "problem": self.problem
         case "hasProblem": self.hasProblem
+        case "provider": self.provider
+        case "hasProvider": self.hasProvider
+        case "providerLink": self.providerLink
         default: nil
         }
     }

@@ -52,6 +52,11 @@ enum Templates {
         {{$content}}
         <h1>Sign in</h1>
         {{#hasProblem}}<p class="problem" role="alert">{{problem}}</p>{{/hasProblem}}
+        {{#hasProvider}}
+        <p class="signin"><a class="button" id="provider" href="{{providerLink}}">Sign in with {{provider}}</a></p>
+        <p>You are sent to {{provider}} to sign in with your organisation account, then back here.</p>
+        {{/hasProvider}}
+        {{^hasProvider}}
         <form class="signin" method="post" action="/login">
           <input type="hidden" name="next" value="{{next}}">
           <label for="name">Name</label>
@@ -60,6 +65,7 @@ enum Templates {
           <input id="password" name="password" type="password" autocomplete="current-password" required>
           <button type="submit">Sign in</button>
         </form>
+        {{/hasProvider}}
         {{/content}}
         {{/layout}}
         """
@@ -267,7 +273,8 @@ enum Templates {
         main { padding: 1rem; max-width: 70rem; }
         a { color: var(--accent); }
         a:focus, button:focus, input:focus { outline: 3px solid var(--accent); outline-offset: 2px; }
-        button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
+        button, .button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
+        .button { display: inline-block; border: 1px solid var(--accent); border-radius: 4px; text-decoration: none; }
         input { font: inherit; padding: .3rem; }
         .signin { display: grid; gap: .4rem; max-width: 20rem; }
         .problem { border-left: 4px solid #c62828; padding: .3rem .6rem; }

@@ -13,22 +13,31 @@ public final class Sandbox: Sendable {
     public let graph: GraphHandle
     /// The emulated Google Workspace domain.
     public let google: GoogleHandle
+    /// People signing in to apps through the tenant and the domain (OpenID Connect).
+    public let entraSignIn: SignInHandle
+    public let googleSignIn: SignInHandle
     private let server: SandboxHTTPServer
 
     public static func start(_ options: SandboxOptions) async throws -> Sandbox {
         let graph = try GraphService(options: options)
         let google = try GoogleService(options: options)
+        let entraSignIn = try OpenIDProvider(.entra, options: options)
+        let googleSignIn = try OpenIDProvider(.google, options: options)
         let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
             if request.method == .GET, request.path == "/_sandbox/stats" {
-                let stats = AllStats(graph: await graph.state.stats, google: await google.state.stats)
+                let stats = AllStats(graph: await graph.state.stats, google: await google.state.stats,
+                                     entraSignIn: await entraSignIn.stats, googleSignIn: await googleSignIn.stats)
                 let data = (try? JSONEncoder().encode(stats)) ?? Data()
                 return SandboxResponse(status: .ok, headers: [("Content-Type", "application/json")], body: data)
             }
+            if let response = await entraSignIn.route(request) { return response }
+            if let response = await googleSignIn.route(request) { return response }
             if let response = await graph.route(request) { return response }
             if let response = await google.route(request) { return response }
             return .json(.notFound, ["error": "No route for \(request.method) \(request.path)."])
         }
-        return Sandbox(options: options, graph: GraphHandle(service: graph), google: GoogleHandle(service: google), server: server)
+        return Sandbox(options: options, graph: GraphHandle(service: graph), google: GoogleHandle(service: google),
+                       entraSignIn: SignInHandle(provider: entraSignIn), googleSignIn: SignInHandle(provider: googleSignIn), server: server)
     }
 
     /// Starts a sandbox for `body` and stops it afterwards, even when `body` throws.
@@ -44,10 +53,13 @@ public final class Sandbox: Sendable {
         }
     }
 
-    private init(options: SandboxOptions, graph: GraphHandle, google: GoogleHandle, server: SandboxHTTPServer) {
+    private init(options: SandboxOptions, graph: GraphHandle, google: GoogleHandle, entraSignIn: SignInHandle, googleSignIn: SignInHandle,
+                 server: SandboxHTTPServer) {
         self.options = options
         self.graph = graph
         self.google = google
+        self.entraSignIn = entraSignIn
+        self.googleSignIn = googleSignIn
         self.server = server
     }
 
@@ -67,7 +79,27 @@ public final class Sandbox: Sendable {
     private struct AllStats: Encodable {
         var graph: SandboxStats
         var google: SandboxStats
+        var entraSignIn: SignInStats
+        var googleSignIn: SignInStats
+        enum CodingKeys: String, CodingKey {
+            case graph, google
+            case entraSignIn = "entra_sign_in"
+            case googleSignIn = "google_sign_in"
+        }
     }
+}
+
+/// What a test may do to a sandbox identity provider from outside, and look at.
+public struct SignInHandle: Sendable {
+    let provider: OpenIDProvider
+
+    public func stats() async -> SignInStats { await provider.stats }
+
+    /// A new signing key signs from now on, published beside the old one.
+    public func rotateKey() async throws { try await provider.rotateKey() }
+
+    /// The next ID token issued is spoiled this way.
+    public func spoilNextIDToken(_ flaw: IDTokenFlaw) async { await provider.spoilNextIDToken(flaw) }
 }
 
 /// What a test or benchmark may do to the emulated Entra tenant from outside, as an admin or a

@@ -68,6 +68,22 @@ public struct SandboxOptions: Sendable {
     /// `allowedRoles` (role template ids); the default lets people change their own photo.
     public var photoUpdateSource: String?
     public var photoUpdateAllowedRoles: [String] = []
+    /// People sign in to apps (the console) through the tenant's and the domain's OpenID
+    /// provider with this password, whoever they are.
+    public var signInPassword = "sandbox"
+    /// The first this many seeded people are in the approvers group, the next `consoleViewers`
+    /// in the viewers group (Entra's `groups` claim).
+    public var consoleApprovers = 2
+    public var consoleViewers = 2
+    /// The Entra groups the console's `[serve.auth]` can name, by object id.
+    public static let approversGroup = "5e1f0c6a-0000-4000-8000-00000000a001"
+    public static let viewersGroup = "5e1f0c6a-0000-4000-8000-00000000a002"
+    /// The Google OAuth web client people sign in to (Entra's app is `clientId`).
+    public var googleWebClientId = "100000000001-portraitconsole.apps.googleusercontent.com"
+    public var googleWebClientSecret: String? = "sandbox-web-secret"
+    /// Redirect URIs registered for sign-in; a loopback one matches any port, as Entra and Google
+    /// treat them.
+    public var signInRedirectURIs = ["http://127.0.0.1/login/callback", "http://localhost/login/callback"]
     /// Seeds faults and photo choices, so a run can be repeated.
     public var seed: UInt64 = 1
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The console in a real browser: Debian's headless Chromium driven through chromium-driver.
 
-Signs in, finds PERSON's waiting photo in the queue, approves it, starts a sync and watches its
+Signs in through the identity provider's page (the sandbox's emulated Entra tenant), finds
+PERSON's waiting photo in the queue, approves it, starts a sync and watches its
 progress on the Runs page until it ends, then opens Coverage and the person's page; saves a
 screenshot of each page in SCREENSHOTS. Prints one line per step; exits 1 on the first failure.
 Run by ConsoleBrowserTests (make test), which prepares the store and starts `portrait serve`.
@@ -22,8 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password-env", required=True, help="the variable holding the password")
+    parser.add_argument("--user", required=True, help="the account to sign in with at the provider")
+    parser.add_argument("--password-env", required=True, help="the variable holding its password")
     parser.add_argument("--person", required=True, help="whose photo waits")
     parser.add_argument("--screenshots", required=True)
     args = parser.parse_args()
@@ -53,9 +54,15 @@ def main():
         wait.until(EC.url_contains("/login"))
         step("signed out: sent to " + driver.current_url)
         shot("1-sign-in")
-        driver.find_element(By.ID, "name").send_keys(args.user)
+        driver.find_element(By.ID, "provider").click()
+        wait.until(EC.presence_of_element_located((By.ID, "login")))
+        step("at the provider: " + driver.title)
+        if "/oauth2/v2.0/authorize" not in driver.current_url or "code_challenge=" not in driver.current_url:
+            raise AssertionError("not sent to the provider's authorize endpoint with PKCE: " + driver.current_url)
+        driver.find_element(By.ID, "login").send_keys(args.user)
         driver.find_element(By.ID, "password").send_keys(os.environ[args.password_env])
-        driver.find_element(By.CSS_SELECTOR, "form.signin button").click()
+        shot("1b-provider-sign-in")
+        driver.find_element(By.ID, "submit").click()
 
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.queue")))
         entry = driver.find_element(By.XPATH, f"//li[.//label[normalize-space()='{args.person}']]")

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PortraitApp
+import PortraitConsole
 import PortraitCore
 import PortraitSettings
 import Testing
@@ -127,6 +128,61 @@ import Testing
         #expect(error("[serve]\nsync_every = \"99999999999999999d\"\n" + sync + out)?.description.contains("from a minute to 30 days") == true)
         let unscheduled = error("[serve]\nsync_every = \"1h\"\n" + out)
         #expect(unscheduled?.line == 2 && unscheduled?.description.contains("no [sync] table") == true, "\(String(describing: unscheduled))")
+    }
+
+    @Test func signInWithTheIdentityProviderIsReadOnlyByServe() throws {
+        let out = "\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n"
+        let entra = """
+            [serve.auth]
+            type = "entra"
+            tenant = "contoso.onmicrosoft.com"
+            client_id = "11111111-2222-4333-8444-555555555555"
+            client_secret_env = "CONSOLE_SECRET"
+            approvers = ["group:5E1F0C6A-0000-4000-8000-00000000A001", "hr.anna@example.com"]
+            viewers = ["@example.com"]
+
+            """
+        // Other commands need neither the secret nor a valid provider table.
+        let loaded = try load(entra + out)
+        #expect(loaded.console.authType == .entra)
+        guard case .provider(let provider, let access) = try load(entra + out, environment: ["CONSOLE_SECRET": "s3cret"]).consoleSignIn() else {
+            Issue.record("expected sign-in through the identity provider")
+            return
+        }
+        #expect(provider.name == "Microsoft")
+        #expect(access.approvers == [.group("5e1f0c6a-0000-4000-8000-00000000a001"), .account("hr.anna@example.com")])
+        #expect(access.viewers == [.domain("example.com")])
+        #expect(access.role(of: SignedInIdentity(mail: "HR.Anna@example.com")) == .approver)
+        #expect(access.role(of: SignedInIdentity(mail: "bob@example.com")) == .viewer)
+        #expect(access.role(of: SignedInIdentity(mail: "bob@example.com.evil")) == nil)
+        #expect(access.role(of: SignedInIdentity(mail: "x@elsewhere.example", groups: ["5E1F0C6A-0000-4000-8000-00000000A001"])) == .approver)
+
+        func signInError(_ text: String, environment: [String: String] = ["CONSOLE_SECRET": "s3cret"]) -> String {
+            do {
+                _ = try load(text + out, environment: environment).consoleSignIn()
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(signInError(entra, environment: [:]).contains("serve.auth.client_secret_env: the environment variable CONSOLE_SECRET is not set"))
+        #expect(signInError(entra.replacingOccurrences(of: "contoso.onmicrosoft.com", with: "common")).contains("is not one tenant"))
+        #expect(signInError(entra.replacingOccurrences(of: "\"@example.com\"", with: "\"example\"")).contains("\"example\" is neither an account"))
+        #expect(signInError(entra.replacingOccurrences(of: "approvers = [", with: "aprovers = [")).contains("did you mean `approvers`?"))
+        #expect(signInError(entra.replacingOccurrences(of: "client_secret_env = \"CONSOLE_SECRET\"", with: "client_secret = \"s3cret\"")).contains("secrets are not written in the configuration"))
+        let nobody = entra.replacingOccurrences(of: "approvers = [\"group:5E1F0C6A-0000-4000-8000-00000000A001\", \"hr.anna@example.com\"]\n", with: "")
+            .replacingOccurrences(of: "viewers = [\"@example.com\"]\n", with: "")
+        #expect(signInError(nobody).contains("names nobody who may sign in"))
+        let google = "[serve.auth]\ntype = \"google\"\nclient_id = \"web\"\nclient_secret_env = \"CONSOLE_SECRET\"\nhosted_domain = \"example.com\"\napprovers = [\"group:x\"]\n"
+        #expect(signInError(google).contains("Google's ID tokens carry no groups"))
+        #expect(signInError(google.replacingOccurrences(of: "group:x", with: "@example.com")) == "no error")
+        // Elsewhere than loopback the callback must be given, and over https.
+        let proxied = "[serve]\nlisten = \"0.0.0.0:8651\"\nbehind_proxy = true\n" + entra
+        #expect(signInError(proxied).contains("needs redirect_url"))
+        #expect(signInError(proxied.replacingOccurrences(of: "type = \"entra\"", with: "type = \"entra\"\nredirect_url = \"http://portrait.example.com/login/callback\"")).contains("is not an https URL"))
+        #expect(signInError(proxied.replacingOccurrences(of: "type = \"entra\"", with: "type = \"entra\"\nredirect_url = \"https://portrait.example.com/login/callback\"")) == "no error")
+        // Local accounts take nothing else.
+        #expect(signInError("[serve.auth]\ntype = \"local\"\napprovers = [\"a@b.c\"]\n").contains("takes only type"))
     }
 
     @Test func missingRequiredKeyNamesTheTable() {

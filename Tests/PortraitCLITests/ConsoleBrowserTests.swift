@@ -4,10 +4,11 @@ import Sandbox
 import Testing
 
 /// The console in a real browser (`Tests/Browser/console.py`: Debian's headless Chromium through
-/// chromium-driver and Selenium), against `portrait serve` on the sandbox's tenants: a photo
-/// someone set in Google waits in the queue; HR approves it, starts a sync from the Runs page,
-/// watches it run, and the photo is then in the Entra tenant. Screenshots of every page are kept
-/// in `.build/console-screenshots`.
+/// chromium-driver and Selenium), against `portrait serve` on the sandbox's tenants: HR signs in
+/// through the emulated Entra tenant's sign-in page (OpenID Connect), finds a photo someone set
+/// in Google waiting in the queue, approves it, starts a sync from the Runs page, watches it run,
+/// and the photo is then in the Entra tenant. Screenshots of every page are kept in
+/// `.build/console-screenshots`.
 @Suite struct ConsoleBrowserTests {
     static let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -25,7 +26,20 @@ import Testing
                 """)
             let port = try ConsoleCLITests.freePort()
             let config = try String(contentsOf: work.path("portrait.toml"), encoding: .utf8)
-            try work.write("portrait.toml", "[serve]\nlisten = \"127.0.0.1:\(port)\"\n\n" + config)
+            try work.write("portrait.toml", """
+                [serve]
+                listen = "127.0.0.1:\(port)"
+
+                [serve.auth]
+                type = "entra"
+                tenant = "\(sandbox.options.tenant)"
+                client_id = "\(sandbox.options.clientId)"
+                client_secret_env = "\(Workspace.secretVariable)"
+                login_url = "\(sandbox.baseURL)"
+                approvers = ["group:\(SandboxOptions.approversGroup)"]
+                viewers = ["@example.com"]
+
+                """ + config)
             #expect(try await work.sync().status == 0)
 
             let mail = SamplePeople.mail(1, domain: "example.com")
@@ -34,8 +48,8 @@ import Testing
             let held = try await work.sync()
             #expect(held.json["queued"] as? Int == 1, "\(held.output)")
 
-            let password = "a long enough password"
-            #expect(try work.cli.run(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: password + "\n").status == 0)
+            // The first seeded person is in the tenant's approvers group.
+            let approver = SamplePeople.mail(0, domain: "example.com")
             let server = try RunningCLI(["serve"], in: work.url, environment: [Workspace.secretVariable: "sandbox-secret"])
             defer { if server.isRunning { kill(server.pid, SIGKILL) } }
             _ = try await ConsoleCLITests.get("http://127.0.0.1:\(port)/healthz", whileRunning: server)
@@ -43,22 +57,25 @@ import Testing
             let screenshots = Self.project.appendingPathComponent(".build/console-screenshots")
             let browser = try await work.cli.runningTool("/usr/bin/python3", [
                 Self.project.appendingPathComponent("Tests/Browser/console.py").path,
-                "--url", "http://127.0.0.1:\(port)", "--user", "hr.anna", "--password-env", "CONSOLE_PASSWORD",
+                "--url", "http://127.0.0.1:\(port)", "--user", approver, "--password-env", "SIGN_IN_PASSWORD",
                 "--person", mail, "--screenshots", screenshots.path,
-            ], environment: ["CONSOLE_PASSWORD": password])
+            ], environment: ["SIGN_IN_PASSWORD": sandbox.options.signInPassword])
             #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
             #expect(browser.stdout.contains("progress: Sync running"), "\(browser.stdout)")
 
             kill(server.pid, SIGTERM)
             let log = try await server.finish(within: .seconds(60))
-            #expect(log.stderr.contains("console: hr.anna approved the photo of \"\(mail)\" from gws"), "\(log.stderr)")
-            #expect(log.stderr.contains("sync started by hr.anna ended ok"), "\(log.stderr)")
-            #expect(!log.stderr.contains("sandbox-secret") && !log.stderr.contains(password))
+            #expect(log.stderr.contains("console sign-in: \(approver) (approver) through Microsoft"), "\(log.stderr)")
+            #expect(log.stderr.contains("console: \(approver) approved the photo of \"\(mail)\" from gws"), "\(log.stderr)")
+            #expect(log.stderr.contains("sync started by \(approver) ended ok"), "\(log.stderr)")
+            // The code and the tokens stay out of the log, as does the client secret.
+            #expect(log.stderr.contains("GET /login/callback 303"), "\(log.stderr)")
+            #expect(!log.stderr.contains("sandbox-secret") && !log.stderr.contains("code=") && !log.stderr.contains("eyJ"))
 
             // Published: the tenant shows the photo HR approved, no longer the one before.
             #expect(await sandbox.graph.photo(ofUser: mail) != published)
             let history = try await work.cli.running(["history", mail, "--config", "portrait.toml"])
-            #expect(history.stdout.contains("approved by hr.anna — checked by HR"), "\(history.stdout)")
+            #expect(history.stdout.contains("approved by \(approver) — checked by HR"), "\(history.stdout)")
         }
     }
 }
