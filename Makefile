@@ -1,5 +1,5 @@
 # Portrait — the two commands a newcomer needs are `make demo` and `make test`.
-.PHONY: deps build test demo bench bench-graph bench-google bench-ldap bench-sync bench-console clean
+.PHONY: deps build test demo console bench bench-graph bench-google bench-ldap bench-sync bench-console clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,10 @@ test: deps
 # Google domain; then pulled back.
 demo: build
 	scripts/demo.sh
+
+# The demo, then HR's console on it at http://127.0.0.1:8651/ until Ctrl-C.
+console: build
+	CONSOLE=1 scripts/demo.sh
 
 bench: deps
 	swift run -c release portrait-bench

@@ -32,7 +32,28 @@ run pull --config "$demo/portrait.toml" --from m365 --out "$demo/pulled"
 echo; echo "== And from Google (its own 96×96 copy)"
 run pull --config "$demo/portrait.toml" --from gws --out "$demo/pulled-google"
 
+echo; echo "== Sync: the photographer's delivery and Microsoft 365, where people may change their own photo"
+run sync --config "$demo/portrait.toml"
+# Donald Wilson, who was away on photo day, sets his own photo in Microsoft 365, as in Outlook (a Graph upload outside Portrait).
+token=$(curl -s -d "grant_type=client_credentials&client_id=11111111-2222-4333-8444-555555555555&client_secret=$PORTRAIT_SANDBOX_SECRET&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" \
+  "$url/contoso.test/oauth2/v2.0/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+selfie=$(ls "$demo/photos"/*.jpg | sed -n 5p)
+curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H "Content-Type: image/jpeg" --data-binary "@$selfie" \
+  "$url/v1.0/users/donald.wilson25@example.com/photo/\$value"
+echo; echo "== Donald Wilson, away on photo day, set his own photo in Microsoft 365: the next sync holds it for approval"
+run sync --config "$demo/portrait.toml"
+run queue --config "$demo/portrait.toml"
+
 largest=$(ls -S -l "$demo/out/96" | awk 'NR==2 {print $5}')
 echo
 echo "Renditions: $demo/out/648 ($(ls "$demo/out/648" | wc -l) files) and $demo/out/96 ($(ls "$demo/out/96" | wc -l) files, largest $largest bytes)."
 echo "Pulled from the sandbox: $demo/pulled and $demo/pulled-google, each with manifest.csv. Sandbox counters: $(curl -s "$url/_sandbox/stats" 2>/dev/null || echo "(curl not installed)")"
+
+approver=ada.lovelace@example.com
+if [ -n "${CONSOLE:-}" ]; then
+  echo
+  echo "HR's console: http://127.0.0.1:8651/ — sign in with Microsoft as $approver, password sandbox (the sandbox's approvers group), and approve Donald Wilson's photo. Ctrl-C stops the console and the sandbox."
+  "$portrait" serve --config "$demo/portrait.toml"
+else
+  echo "HR's console: \`make console\` serves it at http://127.0.0.1:8651/ — sign in with Microsoft as $approver, password sandbox, to approve Donald Wilson's photo."
+fi

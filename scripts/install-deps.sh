@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(pkg-config libvips-dev libvips-tools libjpeg-dev zlib1g-dev libldap-dev
           samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldap-utils openssl
           python3-pip libopencv-objdetect-dev libopencv-imgproc-dev libopencv-core-dev opencv-data
-          chromium chromium-driver python3-selenium fonts-dejavu-core)
+          chromium chromium-driver python3-selenium fonts-dejavu-core curl)
 
 missing=()
 for package in "${packages[@]}"; do
