@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PortraitConsole
 import PortraitCore
 import PortraitEngine
 import PortraitImaging
@@ -46,7 +47,7 @@ struct CheckCommand: AsyncParsableCommand {
         var warnings: [ReportedProblem] = []
         var status = ExitStatus.success
         for name in names {
-            let (result, failure) = await check(name, in: config)
+            let (result, failure) = await Self.check(name, in: config)
             results[name] = result
             errors += result.errors.map { ReportedProblem(person: $0.subject, system: name, message: $0.message) }
             warnings += result.warnings.map { ReportedProblem(person: $0.subject, system: name, message: $0.message) }
@@ -76,11 +77,13 @@ struct CheckCommand: AsyncParsableCommand {
         if status != .success { throw CommandExit(status: status) }
     }
 
-    /// Builds the system (checking its settings), reaches it and lists it.
-    private func check(_ name: String, in config: PortraitConfig) async -> (SystemResult, (any Error)?) {
+    /// Builds the system (checking its settings), reaches it and lists it; `location` says where
+    /// it is, once built.
+    static func check(_ name: String, in config: PortraitConfig, location: ((String) -> Void)? = nil) async -> (SystemResult, (any Error)?) {
         var result = SystemResult(ok: true, people: 0, error: nil, errors: [], warnings: [])
         do {
             let system = try config.system(named: name)
+            location?(system.location)
             try await system.check()
             for try await page in system.listPeople() {
                 result.people += page.accounts.count
@@ -132,5 +135,29 @@ struct CheckJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case command, config, ok, systems, errors, warnings
         case exitCode = "exit_code"
+    }
+}
+
+/// The console's Systems page: every system checked as `portrait check` checks it, from
+/// portrait.toml as it is now.
+struct ConsoleCheck: ConsoleChecking {
+    let file: URL
+
+    func checkSystems() async -> [SystemCheck] {
+        let config: PortraitConfig
+        do {
+            config = try PortraitConfig.load(from: file)
+        } catch {
+            return [SystemCheck(name: "portrait.toml", location: file.path, ok: false, people: 0, problem: "\(error)", errors: [], warnings: [])]
+        }
+        var checks: [SystemCheck] = []
+        for name in config.systemNames {
+            var location = ""
+            let (result, _) = await CheckCommand.check(name, in: config) { location = $0 }
+            checks.append(SystemCheck(name: name, location: location, ok: result.ok, people: result.people, problem: result.error,
+                                      errors: result.errors.map { ReportText.strip($0.message, name) },
+                                      warnings: result.warnings.map { ReportText.strip($0.message, name) }))
+        }
+        return checks
     }
 }

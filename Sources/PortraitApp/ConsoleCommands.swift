@@ -67,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
             SyncScheduler(syncing: ConsoleSync(file: loaded.file), every: settings.syncEvery, logger: logger)
         }
         let console = try Console(store: store, settings: settings, policy: loaded.syncPolicy, scheduler: scheduler, signIn: signIn,
-                                  metrics: metrics, logger: logger)
+                                  checking: ConsoleCheck(file: loaded.file), metrics: metrics, logger: logger)
+        await console.checkSystems()
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }

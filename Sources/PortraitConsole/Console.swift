@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PortraitCore
 import PortraitEngine
 import PortraitStore
 import Prometheus
@@ -24,6 +25,7 @@ public struct Console: Sendable {
     let signIn: SignInMethod
     let limiter = SignInLimiter()
     let pendingSignIns = PendingSignIns()
+    let systems: SystemsMonitor
     let logger: Logger
     /// What `/metrics` shows: the counters runs in this process add (swift-metrics, bootstrapped
     /// on this registry by `serve`) and gauges read from the store when scraped.
@@ -31,8 +33,9 @@ public struct Console: Sendable {
     private let queueLength: Gauge
 
     public init(store: Store, settings: ConsoleSettings, policy: SyncPolicy?, scheduler: SyncScheduler?, signIn: SignInMethod = .local,
-                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) throws {
+                checking: (any ConsoleChecking)? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) throws {
         self.signIn = signIn
+        systems = SystemsMonitor(checking: checking)
         self.metrics = metrics
         queueLength = metrics.makeGauge(name: "portrait_queue_length", help: "Photos waiting for approval.")
         self.store = store
@@ -104,7 +107,27 @@ public struct Console: Sendable {
         }
         signedIn.post("runs/sync") { request, context in try await syncNow(request, context) }
         signedIn.get("runs/live") { _, _ in live() }
+        signedIn.get("systems") { request, context in
+            let notice = FormFields.query(of: request)["checking"] != nil ? "Checking every system: the results appear here when it ends." : ""
+            return pages.html("systems", SystemsPage(last: await systems.last, running: await systems.running, canCheck: systems.canCheck, policy: policy,
+                                                     throttling: ThrottleBoard.shared.snapshot(), notice: notice, visitor: context.visitor!))
+        }
+        signedIn.post("systems/check") { request, context in
+            let visitor = context.visitor!
+            if let refused = try await refuseForgedForm(request, visitor: visitor).refusal { return refused }
+            guard await systems.start() else {
+                return pages.message(.conflict, heading: "Nothing to check", text: "This console was started without its systems.", visitor: visitor,
+                                     link: "/systems", linkText: "Systems")
+            }
+            logger.info("console: \(visitor.name) asked for a check of every system")
+            return Self.redirect("/systems?checking=1")
+        }
         return router
+    }
+
+    /// The first check of every system, so that the Systems page has something to show.
+    public func checkSystems() async {
+        await systems.start()
     }
 
     // MARK: - Sign-in

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import PortraitCore
 import PortraitEngine
 import PortraitStore
 
@@ -47,6 +48,7 @@ struct Frame {
     var onPeople: Bool
     var onCoverage: Bool
     var onRuns: Bool
+    var onSystems: Bool
 
     init(_ visitor: Visitor?, page: String?) {
         self.visitor = visitor.map { [SignedIn(name: $0.name, role: $0.role.rawValue)] } ?? []
@@ -55,6 +57,7 @@ struct Frame {
         onPeople = page == "people"
         onCoverage = page == "coverage"
         onRuns = page == "runs"
+        onSystems = page == "systems"
     }
 }
 
@@ -203,6 +206,60 @@ struct CoveragePage {
                 }
             }
             return Person(id: person.id, label: person.label, cells: cells)
+        }
+    }
+}
+
+/// Each system's last check and how its service has slowed Portrait down: read-only, the
+/// configuration stays in portrait.toml.
+struct SystemsPage {
+    struct Row {
+        var name: String
+        var location: String
+        var role: String
+        var ok: Bool
+        var state: String
+        var problems: [String]
+        var more: String
+        var throttle: String
+        var hasProblems: Bool { !problems.isEmpty }
+    }
+
+    /// At most this many of a system's problems are listed (`portrait check` lists them all).
+    static let shownProblems = 5
+
+    var frame: Frame
+    var rows: [Row]
+    var checked: String
+    var running: Bool
+    var canCheck: Bool
+    var notice: String
+    var hasRows: Bool { !rows.isEmpty }
+    var hasNotice: Bool { !notice.isEmpty }
+
+    init(last: (results: [SystemCheck], at: Date)?, running: Bool, canCheck: Bool, policy: SyncPolicy?,
+         throttling: [String: ThrottleBoard.State], notice: String, visitor: Visitor, now: Date = Date()) {
+        frame = Frame(visitor, page: "systems")
+        self.running = running
+        self.canCheck = canCheck
+        self.notice = notice
+        checked = last.map { "Checked at \($0.at.formatted(DateText.time)). " } ?? ""
+        rows = (last?.results ?? []).map { check in
+            var roles: [String] = []
+            if policy?.sources.contains(check.name) == true { roles.append(policy?.approval.contains(check.name) == true ? "source (approval)" : "source") }
+            if policy?.targets.contains(check.name) == true { roles.append("target") }
+            let listed = check.errors.map { "error: \($0)" } + check.warnings.map { "warning: \($0)" }
+            let hidden = listed.count - Self.shownProblems
+            let throttle = throttling[check.name].map { state in
+                var text = "slowed down \(state.pauses) time\(state.pauses == 1 ? "" : "s") since the console started; last at \(state.lastPause.formatted(DateText.time)): \(state.reason)"
+                text += ", then \(state.concurrency) request\(state.concurrency == 1 ? "" : "s") at once"
+                if let rate = state.perMinute { text += ", at most \(rate) a minute" }
+                return text
+            } ?? "not slowed down since the console started"
+            return Row(name: check.name, location: check.location, role: roles.isEmpty ? "not in [sync]" : roles.joined(separator: ", "),
+                       ok: check.ok, state: check.ok ? "answers; \(check.people) \(check.people == 1 ? "person" : "people") listed" : "not OK: \(check.problem ?? "")",
+                       problems: Array(listed.prefix(Self.shownProblems)), more: hidden > 0 ? "and \(hidden) more: portrait check --system \(check.name)" : "",
+                       throttle: throttle)
         }
     }
 }

@@ -12,6 +12,7 @@ extension Frame: MustacheParent {
         case "onPeople": self.onPeople
         case "onCoverage": self.onCoverage
         case "onRuns": self.onRuns
+        case "onSystems": self.onSystems
         default: nil
         }
     }
@@ -242,6 +243,39 @@ extension PersonPage.Entry: MustacheParent {
         case "action": self.action
         case "system": self.system
         case "detail": self.detail
+        default: nil
+        }
+    }
+}
+
+extension SystemsPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "frame": self.frame
+        case "rows": self.rows
+        case "hasRows": self.hasRows
+        case "checked": self.checked
+        case "running": self.running
+        case "canCheck": self.canCheck
+        case "notice": self.notice
+        case "hasNotice": self.hasNotice
+        default: nil
+        }
+    }
+}
+
+extension SystemsPage.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "location": self.location
+        case "role": self.role
+        case "ok": self.ok
+        case "state": self.state
+        case "problems": self.problems
+        case "hasProblems": self.hasProblems
+        case "more": self.more
+        case "throttle": self.throttle
         default: nil
         }
     }

@@ -10,6 +10,7 @@ enum Templates {
         "runs": runs,
         "people": people,
         "person": person,
+        "systems": systems,
     ]
 
     static let layout = """
@@ -31,6 +32,7 @@ enum Templates {
             <a href="/people"{{#onPeople}} aria-current="page"{{/onPeople}}>People</a>
             <a href="/coverage"{{#onCoverage}} aria-current="page"{{/onCoverage}}>Coverage</a>
             <a href="/runs"{{#onRuns}} aria-current="page"{{/onRuns}}>Runs</a>
+            <a href="/systems"{{#onSystems}} aria-current="page"{{/onSystems}}>Systems</a>
           </nav>
           <form class="signout" method="post" action="/logout">
             <input type="hidden" name="csrf" value="{{csrf}}">
@@ -180,6 +182,39 @@ enum Templates {
         </table>
         </div>
         {{/hasRuns}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let systems = """
+        {{<layout}}
+        {{$title}}Systems{{/title}}
+        {{$content}}
+        <h1>Systems</h1>
+        {{#hasNotice}}<p class="notice" role="status">{{notice}}</p>{{/hasNotice}}
+        <section class="now" aria-label="Check">
+          {{#running}}<p aria-live="polite">Checking every system now (each one's people are listed); reload in a moment.</p>{{/running}}
+          {{^running}}<p>{{checked}}{{^hasRows}}Not checked yet. {{/hasRows}}As <code>portrait check</code> does: each system reached and its people listed. Settings stay in portrait.toml.</p>{{/running}}
+          {{#canCheck}}
+          <form method="post" action="/systems/check">
+            <input type="hidden" name="csrf" value="{{frame.csrf}}">
+            <button type="submit">Check again</button>
+          </form>
+          {{/canCheck}}
+        </section>
+        {{#hasRows}}
+        <div class="scroll">
+        <table>
+          <thead><tr><th scope="col">System</th><th scope="col">Where</th><th scope="col">In [sync]</th><th scope="col">Check</th><th scope="col">Throttling</th></tr></thead>
+          <tbody>
+          {{#rows}}<tr><th scope="row">{{name}}</th><td>{{location}}</td><td>{{role}}</td>
+            <td class="{{^ok}}outcome-failed{{/ok}}">{{state}}{{#hasProblems}}<ul class="problems">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/hasProblems}}{{more}}</td>
+            <td>{{throttle}}</td></tr>
+          {{/rows}}
+          </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
         {{/content}}
         {{/layout}}
         """

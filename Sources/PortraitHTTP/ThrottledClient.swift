@@ -138,6 +138,7 @@ public struct ThrottledClient: Sendable {
         var doing = state.pausedFor.map { "pausing every request for \(Self.seconds($0))" } ?? "slowing down"
         if let rate = state.rate { doing += ", then at most \(rate) requests a minute" }
         Self.log.notice("\(name): the service asks for less (\(problem)); \(doing)")
+        ThrottleBoard.shared.paused(system: name, reason: problem, concurrency: state.limit, pausedSeconds: state.pausedFor?.seconds, perMinute: state.rate)
     }
 
     private static func seconds(_ duration: Duration) -> String {

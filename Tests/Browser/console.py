@@ -3,7 +3,7 @@
 
 Signs in through the identity provider's page (the sandbox's emulated Entra tenant), finds
 PERSON's waiting photo in the queue, approves it, starts a sync and watches its
-progress on the Runs page until it ends, then opens Coverage and the person's page; saves a
+progress on the Runs page until it ends, then opens Coverage, the person's page and Systems; saves a
 screenshot of each page in SCREENSHOTS. Prints one line per step; exits 1 on the first failure.
 Run by ConsoleBrowserTests (make test), which prepares the store and starts `portrait serve`.
 """
@@ -122,6 +122,18 @@ def main():
         wait.until(lambda _: images_loaded())
         step("person: " + " | ".join(f.text for f in driver.find_elements(By.CSS_SELECTOR, "ul.photos figcaption")))
         shot("7-person")
+
+        driver.find_element(By.LINK_TEXT, "Systems").click()
+        deadline = time.time() + 60
+        while "Checked at" not in driver.page_source and time.time() < deadline:
+            time.sleep(0.5)
+            driver.refresh()
+        rows = driver.find_elements(By.CSS_SELECTOR, "main tbody tr")
+        if not rows:
+            raise AssertionError("the Systems page shows no check")
+        for row in rows:
+            step("system: " + " | ".join(cell.text for cell in row.find_elements(By.CSS_SELECTOR, "th, td")))
+        shot("8-systems")
     except (AssertionError, TimeoutException) as failure:
         shot("failure")
         print("FAILED: " + str(failure) + " at " + driver.current_url, file=sys.stderr)

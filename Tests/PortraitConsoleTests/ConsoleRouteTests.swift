@@ -41,9 +41,14 @@ import Testing
         try await store.queue(waiting.sha256, source: "google", firstSeen: Date(), reason: "a self-service change", event: event)
     }
 
-    func app(_ settings: ConsoleSettings = ConsoleSettings(), scheduler: SyncScheduler? = nil) throws -> some ApplicationProtocol {
-        try Console(store: store, settings: settings, policy: SyncPolicy(sources: ["hr", "google"], targets: ["google"]),
-                    scheduler: scheduler, logger: Logger(label: "test")).application()
+    func app(_ settings: ConsoleSettings = ConsoleSettings(), scheduler: SyncScheduler? = nil, checking: (any ConsoleChecking)? = nil) throws -> some ApplicationProtocol {
+        try console(settings, scheduler: scheduler, checking: checking).application()
+    }
+
+    func console(_ settings: ConsoleSettings = ConsoleSettings(), scheduler: SyncScheduler? = nil, checking: (any ConsoleChecking)? = nil) throws -> Console {
+        var policy = SyncPolicy(sources: ["hr", "google"], targets: ["google"])
+        policy.approval = ["google"]
+        return try Console(store: store, settings: settings, policy: policy, scheduler: scheduler, checking: checking, logger: Logger(label: "test"))
     }
 
     func waitingStatus() async throws -> PersonPhoto.Status? {
@@ -360,6 +365,47 @@ import Testing
         }
     }
 
+    @Test func systemsShowTheLastCheckAndHowEachServiceSlowedUsDown() async throws {
+        // The board is shared by every test in this process: a name nobody else uses.
+        let throttled = "google-\(UUID().uuidString.prefix(8))"
+        let checks = FixedCheck(results: [
+            SystemCheck(name: "hr", location: "/srv/photos", ok: true, people: 40, problem: nil, errors: [],
+                        warnings: (1...7).map { "row \($0): names nobody" }),
+            SystemCheck(name: throttled, location: "example.com", ok: false, people: 0, problem: "cannot connect to admin.googleapis.com", errors: [], warnings: []),
+        ])
+        ThrottleBoard.shared.paused(system: throttled, reason: "HTTP 403 userRateLimitExceeded", concurrency: 3, pausedSeconds: 2, perMinute: 1200)
+        let console = try console(checking: checks)
+        try await console.application().test(.router) { client in
+            let session = try await signIn(client, as: "it.bob")
+            let before = try await client.execute(uri: "/systems", method: .get, headers: session.headers) { String(buffer: $0.body) }
+            #expect(before.contains("Not checked yet."))
+            let csrf = try #require(Self.csrf(in: before))
+            // Any signed-in person may ask for a check: it changes nothing.
+            try await client.execute(uri: "/systems/check", method: .post, headers: session.headers, body: ByteBuffer(string: "csrf=\(csrf)")) {
+                #expect($0.status == .seeOther && $0.headers[.location] == "/systems?checking=1")
+            }
+            try await client.execute(uri: "/systems/check", method: .post, headers: session.headers, body: ByteBuffer(string: "")) {
+                #expect($0.status == .forbidden)
+            }
+            await checks.finished()
+            var page = ""
+            for _ in 0..<100 {
+                page = try await client.execute(uri: "/systems", method: .get, headers: session.headers) { String(buffer: $0.body) }
+                if page.contains("Checked at") { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(page.contains("answers; 40 people listed"))
+            #expect(page.contains("source (approval), target") == false && page.contains("source"), "hr is a source without approval")
+            #expect(page.contains("warning: row 5: names nobody") && !page.contains("row 6:"))
+            #expect(page.contains("and 2 more: portrait check --system hr"))
+            #expect(page.contains("not OK: cannot connect to admin.googleapis.com"))
+            #expect(page.contains("slowed down 1 time since the console started"))
+            #expect(page.contains("HTTP 403 userRateLimitExceeded, then 3 requests at once, at most 1200 a minute"))
+            #expect(page.contains("not slowed down since the console started"))
+        }
+        #expect(await checks.calls == 1)
+    }
+
     // MARK: - Helpers
 
     struct Session {
@@ -450,4 +496,28 @@ final class StoppableSync: ConsoleSyncing, @unchecked Sendable {
     }
 
     func reached() async { await started.reached() }
+}
+
+/// Systems as a check found them, counted.
+actor FixedCheck: ConsoleChecking {
+    let results: [SystemCheck]
+    private(set) var calls = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(results: [SystemCheck]) {
+        self.results = results
+    }
+
+    func checkSystems() async -> [SystemCheck] {
+        calls += 1
+        for continuation in waiting { continuation.resume() }
+        waiting = []
+        return results
+    }
+
+    /// Returns once a check has run.
+    func finished() async {
+        if calls > 0 { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
 }
