@@ -15,7 +15,7 @@ import PortraitStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the console: the approval queue in a browser, at http://127.0.0.1:8651 unless [serve] listen says otherwise.",
+        abstract: "Run the console: the approval queue in a browser, at http://127.0.0.1:8651 unless [serve] says otherwise (listen, TLS).",
         discussion: "People sign in with the organisation's identity provider ([serve.auth] type = \"entra\" or \"google\"), or with accounts added by `portrait user add`. Stop with Ctrl-C."
     )
 
@@ -28,9 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded: PortraitConfig
         let store: Store
         let signIn: SignInMethod
+        let tls: ConsoleTLS?
         do {
             loaded = try file.loadConfig()
             signIn = try loaded.consoleSignIn()
+            tls = try loaded.consoleTLS()
             store = try Store(path: loaded.storePath.path)
             switch signIn {
             case .local:
@@ -51,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         Terminal.startLogging(level: verbose ? .debug : .info, timestamped: true)
         var settings = loaded.console
+        settings.tls = tls
         if let variable = settings.metricsTokenVariable {
             guard let token = ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
                 throw fail("serve", ConfigError(file: loaded.file.path, line: nil, key: "serve.metrics_token_env",
@@ -70,10 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
                                   checking: ConsoleCheck(file: loaded.file), metrics: metrics, logger: logger)
         await console.checkSystems()
         let address = settings.host.contains(":") ? "[\(settings.host)]:\(settings.port)" : "\(settings.host):\(settings.port)"
+        let url = "\(settings.scheme)://\(address)/"
         let schedule = Task { await scheduler?.runSchedule() }
         defer { schedule.cancel() }
         do {
-            try await console.application { _ in Terminal.err("Portrait console on http://\(address)/ (Ctrl-C stops it)") }.runService()
+            try await console.application { _ in Terminal.err("Portrait console on \(url) (Ctrl-C stops it)") }.runService()
             if scheduler?.state.running == true {
                 Terminal.err("Stopping: the sync in flight finishes the photos it is writing and starts no new one…")
             }

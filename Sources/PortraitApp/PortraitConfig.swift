@@ -26,6 +26,8 @@ public struct PortraitConfig {
     public let console: ConsoleSettings
     /// `[serve.auth]`, read in full only by `serve` (`consoleSignIn()`): its secret is needed nowhere else.
     private let consoleAuth: ConfigTable?
+    /// `[serve]`, for reading the TLS key when `serve` starts.
+    private let consoleTable: ConfigTable?
     private let tables: [String: ConfigTable]
     private let environment: [String: String]
 
@@ -57,7 +59,8 @@ public struct PortraitConfig {
         }
 
         let guidelines = try top.subtable("guidelines").map(Self.guidelines)
-        let (console, consoleAuth) = try top.subtable("serve").map(Self.console) ?? (ConsoleSettings(), nil)
+        let consoleTable = try top.subtable("serve")
+        let (console, consoleAuth) = try consoleTable.map(Self.console) ?? (ConsoleSettings(), nil)
         let syncTable = try top.subtable("sync")
         let systemsTable = try top.subtable("systems")
         try top.finish(expected: "the file takes [store], [images], [guidelines], [sync], [serve] and [systems.NAME] tables")
@@ -76,7 +79,7 @@ public struct PortraitConfig {
         }
         policy?.guidelines = guidelines
         return PortraitConfig(file: file, storePath: storePath, maxInputBytes: maxInputBytes, systemNames: names,
-                              syncPolicy: policy, guidelines: guidelines, console: console, consoleAuth: consoleAuth,
+                              syncPolicy: policy, guidelines: guidelines, console: console, consoleAuth: consoleAuth, consoleTable: consoleTable,
                               tables: tables, environment: environment)
     }
 
@@ -98,15 +101,39 @@ public struct PortraitConfig {
             }
             settings.syncEvery = interval
         }
-        if !settings.isLoopback && !settings.behindProxy {
-            throw table.error("listen", "\(settings.host) is reachable from other machines, and the console's sign-in would cross the network in plain http; listen on 127.0.0.1, or put a reverse proxy with TLS in front and set behind_proxy = true")
+        switch (try table.fileURL("tls_cert_file"), try table.fileURL("tls_key_file")) {
+        case (let certificate?, let key?):
+            guard !settings.behindProxy else {
+                throw table.error("behind_proxy", "either the console serves TLS itself (tls_cert_file, tls_key_file) or a proxy does (behind_proxy = true), not both")
+            }
+            settings.tlsFiles = (certificate, key)
+        case (nil, nil):
+            break
+        case (nil, _):
+            throw table.error("tls_key_file", "needs tls_cert_file too: the certificate (chain) in PEM")
+        case (_, nil):
+            throw table.error("tls_cert_file", "needs tls_key_file too: the certificate's private key in PEM, readable by its owner only")
+        }
+        if !settings.isLoopback && !settings.behindProxy && settings.tlsFiles == nil {
+            throw table.error("listen", "\(settings.host) is reachable from other machines, and the console's sign-in would cross the network in plain http; listen on 127.0.0.1, give the console a certificate (tls_cert_file, tls_key_file), or put a reverse proxy with TLS in front and set behind_proxy = true")
         }
         let auth = try table.subtable("auth")
         if let auth {
             settings.authType = try auth.choice("type", of: ConsoleAuthType.self) ?? .local
         }
-        try table.finish(expected: "[serve] takes listen, behind_proxy, sync_every, metrics_token_env and an [serve.auth] table")
+        try table.finish(expected: "[serve] takes listen, behind_proxy, tls_cert_file, tls_key_file, sync_every, metrics_token_env and an [serve.auth] table")
         return (settings, auth)
+    }
+
+    /// `tls_cert_file` and `tls_key_file` read, the key only if its owner alone can read it.
+    public func consoleTLS() throws -> ConsoleTLS? {
+        guard let files = console.tlsFiles else { return nil }
+        guard let chain = try? String(contentsOf: files.certificate, encoding: .utf8), chain.contains("-----BEGIN CERTIFICATE-----") else {
+            throw ConfigError(file: file.path, line: nil, key: "serve.tls_cert_file", message: "cannot read a PEM certificate from \(files.certificate.path)")
+        }
+        guard let table = consoleTable else { return nil }
+        let key = try table.readSecretFile(files.key, key: "tls_key_file")
+        return ConsoleTLS(certificateChainPEM: chain, privateKeyPEM: key)
     }
 
     /// `[serve.auth]` in full: local accounts, or the identity provider (its secret read now) and

@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import PortraitCore
 import PortraitEngine
 import PortraitStore
@@ -48,9 +51,17 @@ public struct Console: Sendable {
 
     /// The application; `onListening` is told the port once the address is bound (the one
     /// chosen by the system when `settings.port` is 0).
-    public func application(onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let port = settings.port
-        return Application(router: router(), configuration: .init(address: .hostname(settings.host, port: port), serverName: nil),
+        var server = HTTPServerBuilder.http1()
+        if let tls = settings.tls {
+            let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.reveal().utf8), format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
+        return Application(router: router(), server: server, configuration: .init(address: .hostname(settings.host, port: port), serverName: nil),
                            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 

@@ -21,6 +21,10 @@ public struct ConsoleSettings: Sendable {
     public var metricsToken: Secret?
     /// `[serve.auth] type`.
     public var authType = ConsoleAuthType.local
+    /// `tls_cert_file` and `tls_key_file`: the console serves https itself.
+    public var tlsFiles: (certificate: URL, key: URL)?
+    /// Their contents, once read by `serve`.
+    public var tls: ConsoleTLS?
 
     /// Only this machine can reach the console, with no proxy passing others in: `/metrics` is
     /// open there (Prometheus scrapes it), as `/healthz` is everywhere.
@@ -34,11 +38,14 @@ public struct ConsoleSettings: Sendable {
     /// The console's own address where only this machine reaches it, e.g. `http://127.0.0.1:8651`.
     public var loopbackURL: String? {
         guard isPrivate else { return nil }
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        return "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// The cookie must not travel over plain http where others could read it.
-    var secureCookies: Bool { behindProxy }
+    var secureCookies: Bool { behindProxy || tlsFiles != nil }
+
+    /// What browsers type: https when the console serves TLS itself.
+    public var scheme: String { tlsFiles == nil ? "http" : "https" }
 
     /// "90s", "15m", "2h" or "1d" as `sync_every` takes it; nil if malformed.
     public static func interval(_ text: String) -> Duration? {
@@ -76,6 +83,17 @@ public struct ConsoleSettings: Sendable {
         default:
             return nil
         }
+    }
+}
+
+/// The console's own certificate chain and key (PEM).
+public struct ConsoleTLS: Sendable {
+    public var certificateChainPEM: String
+    public var privateKeyPEM: Secret
+
+    public init(certificateChainPEM: String, privateKeyPEM: Secret) {
+        self.certificateChainPEM = certificateChainPEM
+        self.privateKeyPEM = privateKeyPEM
     }
 }
 

@@ -118,6 +118,11 @@ import Testing
         #expect(proxied.host == "0.0.0.0" && proxied.behindProxy)
         #expect(error("[serve]\nlisten = \"localhost:99999\"\n" + out)?.description.contains("not an address") == true)
         #expect(error("[serve.auth]\ntype = \"ldap\"\n" + out)?.description.contains("local") == true)
+        // Its own certificate lets the console listen for others too.
+        let tls = try load("[serve]\nlisten = \"0.0.0.0:8443\"\ntls_cert_file = \"c.pem\"\ntls_key_file = \"k.pem\"\n" + out).console
+        #expect(tls.scheme == "https" && tls.tlsFiles?.key.lastPathComponent == "k.pem" && tls.loopbackURL == nil)
+        #expect(error("[serve]\ntls_cert_file = \"c.pem\"\n" + out)?.description.contains("needs tls_key_file too") == true)
+        #expect(error("[serve]\nbehind_proxy = true\ntls_cert_file = \"c.pem\"\ntls_key_file = \"k.pem\"\n" + out)?.description.contains("not both") == true)
         #expect(error("[serve]\nport = 80\n" + out)?.description.contains("serve.port: unknown key") == true)
 
         let sync = "[sync]\nsources = [\"o\"]\ntargets = [\"o\"]\n"

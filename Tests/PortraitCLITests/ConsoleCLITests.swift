@@ -108,6 +108,54 @@ import Testing
         #expect(ended.stderr.contains("GET /healthz 200"), "one log line per request: \(ended.stderr)")
     }
 
+    @Test func serveSpeaksTLSWithItsOwnCertificate() async throws {
+        let work = try Workspace()
+        let port = try Self.freePort()
+        let certificate = try TestCertificate()
+        try work.write("console.crt", certificate.certificatePEM)
+        try work.write("console.key", certificate.privateKeyPEM)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: work.path("console.key").path)
+        try work.write("portrait.toml", """
+            [serve]
+            listen = "127.0.0.1:\(port)"
+            tls_cert_file = "console.crt"
+            tls_key_file = "console.key"
+
+            [systems.o]
+            type = "folder"
+            path = "o"
+
+            """)
+        #expect(try work.cli.run(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        let exposed = try work.cli.run("serve")
+        #expect(exposed.status == 2 && exposed.stderr.contains("serve.tls_key_file") && exposed.stderr.contains("chmod 600"), "\(exposed.stderr)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: work.path("console.key").path)
+
+        let server = try RunningCLI(["serve"], in: work.url, environment: [:])
+        defer { if server.isRunning { kill(server.pid, SIGKILL) } }
+        let base = "https://127.0.0.1:\(port)"
+        var health = try await work.cli.runningTool("/usr/bin/curl", ["-sk", base + "/healthz"])
+        for _ in 0..<300 where health.status != 0 && server.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+            health = try await work.cli.runningTool("/usr/bin/curl", ["-sk", base + "/healthz"])
+        }
+        #expect(health.status == 0 && health.stdout.contains("\"store\":\"ok\""), "\(health.stderr)")
+        // Signed in over TLS, the session cookie is Secure.
+        let password = Self.password.replacingOccurrences(of: " ", with: "+")
+        let signIn = try await work.cli.runningTool("/usr/bin/curl", ["-sk", "-i", "-d", "name=hr.anna&password=\(password)", base + "/login"])
+        let cookie = signIn.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie: portrait_session=") }
+        #expect(cookie?.contains("Secure") == true && cookie?.contains("HttpOnly") == true, "\(signIn.stdout)")
+        // Plain http to the same port is no answer.
+        let plain = try await work.cli.runningTool("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)/healthz"])
+        #expect(plain.status != 0 || !plain.stdout.contains("\"store\""))
+
+        kill(server.pid, SIGTERM)
+        let ended = try await server.finish(within: .seconds(60))
+        #expect(ended.status == 0, "\(ended.stderr)")
+        #expect(ended.stderr.contains("Portrait console on https://127.0.0.1:\(port)/"), "\(ended.stderr)")
+        #expect(!ended.stderr.contains("PRIVATE KEY"))
+    }
+
     /// A port nothing listens on now.
     static func freePort() throws -> Int {
         let (port, socket) = try listeningSocket()
