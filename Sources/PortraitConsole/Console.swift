@@ -200,7 +200,7 @@ public struct Console: Sendable {
         if let gone = query["gone"].flatMap(Int.init), gone > 0 {
             notice.append("\(gone) had no photo waiting any more (decided by someone else, or withdrawn by a sync).")
         }
-        let waiting = try await ApprovalDesk(store: store).waiting()
+        let waiting = try await ApprovalDesk(store: store).waiting(showing: policy?.systems ?? [])
         return pages.html("queue", QueuePage(waiting, visitor: visitor, notice: notice.joined(separator: " "), problem: problem,
                                              ticked: ticked, reason: reason),
                           status: problem.isEmpty ? .ok : .badRequest)

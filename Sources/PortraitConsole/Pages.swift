@@ -100,7 +100,15 @@ struct QueuePage {
         /// Empty when the person has no approved photo yet.
         var approvedPhoto: String
         var ticked: Bool
+        /// What each system shows now (as of the last sync).
+        var shows: [ShownCell]
         var hasApproved: Bool { !approvedPhoto.isEmpty }
+        var hasShows: Bool { !shows.isEmpty }
+    }
+
+    struct ShownCell {
+        var system: String
+        var cell: PhotoCell
     }
 
     var frame: Frame
@@ -117,8 +125,10 @@ struct QueuePage {
     init(_ waiting: [ApprovalDesk.Waiting], visitor: Visitor, notice: String, problem: String, ticked: Set<Int64> = [], reason: String = "") {
         frame = Frame(visitor, page: "queue")
         items = waiting.map {
-            Item(personId: $0.personId, person: $0.person, source: $0.source, firstSeen: $0.firstSeen.formatted(DateText.time),
-                 reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", ticked: ticked.contains($0.personId))
+            let person = $0.person
+            return Item(personId: $0.personId, person: person, source: $0.source, firstSeen: $0.firstSeen.formatted(DateText.time),
+                        reason: $0.reason, photo: $0.photo, approvedPhoto: $0.approvedPhoto ?? "", ticked: ticked.contains($0.personId),
+                        shows: $0.shows.map { ShownCell(system: $0.system, cell: PhotoCell($0.shown, alt: "\($0.system) shows for \(person)")) })
         }
         mayDecide = visitor.mayDecide
         self.notice = notice
@@ -144,6 +154,15 @@ struct PhotoCell {
         photo = sha ?? ""
         self.alt = alt
         self.absent = absent
+    }
+
+    /// What a system showed at the last sync.
+    init(_ shown: SyncStatus.Shown, alt: String) {
+        switch shown {
+        case .photo(let sha): self.init(sha, alt: alt, absent: "")
+        case .none: self.init(nil, alt: "", absent: "no photo")
+        case .notSeen: self.init(nil, alt: "", absent: "not seen")
+        }
     }
 }
 
@@ -199,11 +218,7 @@ struct CoveragePage {
             var cells = [PhotoCell(person.approved, alt: "Approved photo of \(person.label)", absent: "none"),
                          PhotoCell(person.waiting?.sha256, alt: "Waiting photo of \(person.label)", absent: "–")]
             for system in systemNames {
-                switch shows[system] {
-                case .photo(let sha): cells.append(PhotoCell(sha, alt: "\(system) shows", absent: ""))
-                case .none?: cells.append(PhotoCell(nil, alt: "", absent: "no photo"))
-                case .notSeen?, nil: cells.append(PhotoCell(nil, alt: "", absent: "not seen"))
-                }
+                cells.append(PhotoCell(shows[system] ?? .notSeen, alt: "\(system) shows"))
             }
             return Person(id: person.id, label: person.label, cells: cells)
         }

@@ -87,6 +87,18 @@ extension QueuePage.Item: MustacheParent {
         case "approvedPhoto": self.approvedPhoto
         case "hasApproved": self.hasApproved
         case "ticked": self.ticked
+        case "shows": self.shows
+        case "hasShows": self.hasShows
+        default: nil
+        }
+    }
+}
+
+extension QueuePage.ShownCell: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "system": self.system
+        case "cell": self.cell
         default: nil
         }
     }

@@ -93,6 +93,7 @@ enum Templates {
                 <figure><img src="/photos/{{photo}}" alt="Waiting photo of {{person}}" width="160" height="160" loading="lazy"><figcaption>Waiting</figcaption></figure>
                 <figure>{{#hasApproved}}<img src="/photos/{{approvedPhoto}}" alt="Approved photo of {{person}}" width="160" height="160" loading="lazy">{{/hasApproved}}{{^hasApproved}}<span class="none">none yet</span>{{/hasApproved}}<figcaption>Approved now</figcaption></figure>
               </div>
+              {{#hasShows}}<p class="why">Each system shows now (as of the last sync):</p><div class="shows">{{#shows}}<figure>{{#cell}}\(shown){{/cell}}<figcaption>{{system}}</figcaption></figure>{{/shows}}</div>{{/hasShows}}
             </li>
           {{/items}}
           </ul>
@@ -320,6 +321,8 @@ enum Templates {
         .who { font-weight: 700; }
         .why { margin: .25rem 0 .5rem; font-size: .9rem; }
         .pair { display: flex; gap: .75rem; }
+        .shows { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
+        .shows img, .shows .none { width: 64px; height: 64px; line-height: 64px; font-size: .75rem; }
         figure { margin: 0; text-align: center; font-size: .85rem; }
         figure img, .none { display: block; width: 160px; height: 160px; object-fit: cover; border-radius: 4px; background: #8882; }
         .none { line-height: 160px; }

@@ -68,6 +68,8 @@ def main():
         entry = driver.find_element(By.XPATH, f"//li[.//label[normalize-space()='{args.person}']]")
         wait.until(lambda _: images_loaded())
         step("queue: " + " ".join(entry.text.split()))
+        shown = [f.text for f in entry.find_elements(By.CSS_SELECTOR, ".shows figcaption")]
+        step("shown now: " + ", ".join(shown))
         shot("2-queue")
         entry.find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
         driver.find_element(By.ID, "reason").send_keys("checked by HR")

@@ -62,6 +62,7 @@ import Testing
             ], environment: ["SIGN_IN_PASSWORD": sandbox.options.signInPassword])
             #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
             #expect(browser.stdout.contains("progress: Sync running"), "\(browser.stdout)")
+            #expect(browser.stdout.contains("shown now: gws, hr, m365"), "\(browser.stdout)")
             #expect(browser.stdout.contains("system: m365 | graph:contoso.test | target | answers; 12 people listed"), "\(browser.stdout)")
 
             kill(server.pid, SIGTERM)

@@ -20,6 +20,8 @@ public struct ApprovalDesk: Sendable {
         public var reason: String
         public var photo: String
         public var approvedPhoto: String?
+        /// What each system asked for showed at the last sync, in the order asked.
+        public var shows: [(system: String, shown: SyncStatus.Shown)] = []
     }
 
     public struct Decided: Sendable {
@@ -53,12 +55,26 @@ public struct ApprovalDesk: Sendable {
     }
 
     /// Every waiting photo, oldest first.
-    public func waiting() async throws -> [Waiting] {
+    /// The photos waiting, each with the approved photo and what each of `systems` shows.
+    public func waiting(showing systems: [String] = []) async throws -> [Waiting] {
         let approved = try await store.personPhotos().compactMapValues { $0.first { $0.status == .approved }?.sha256 }
         let labels = try await store.personLabels()
-        return try await store.waitingPhotos().map { photo in
+        let waiting = try await store.waitingPhotos()
+        let people = Set(waiting.map(\.personId))
+        var shows: [Int64: [(system: String, shown: SyncStatus.Shown)]] = [:]
+        for system in systems {
+            var found: [Int64: SyncStatus.Shown] = [:]
+            for row in try await store.accountPhotos(system: system) where people.contains(row.personId) {
+                found[row.personId] = SyncStatus.Shown(seen: row.seen, written: row.written)
+            }
+            for person in people {
+                shows[person, default: []].append((system, found[person] ?? .notSeen))
+            }
+        }
+        return waiting.map { photo in
             Waiting(personId: photo.personId, person: labels[photo.personId] ?? "person \(photo.personId)", source: photo.source,
-                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: approved[photo.personId])
+                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: approved[photo.personId],
+                    shows: shows[photo.personId] ?? [])
         }
     }
 

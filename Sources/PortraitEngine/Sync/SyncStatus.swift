@@ -25,6 +25,15 @@ public struct SyncStatus: Sendable {
         case photo(String)
         case none
         case notSeen
+
+        /// What a sync saw there, else what Portrait wrote there.
+        init(seen: String??, written: String?) {
+            self = switch seen ?? written.map({ .some($0) }) {
+            case .none: .notSeen
+            case .some(.none): .none
+            case .some(.some(let sha)): .photo(sha)
+            }
+        }
     }
 
     public struct Person: Sendable {
@@ -67,12 +76,7 @@ public struct SyncStatus: Sendable {
             var counts = System(name: name)
             for row in accounts[name] ?? [] {
                 counts.people += 1
-                // What a sync saw there, else what Portrait wrote there.
-                let shown: Shown = switch row.seen ?? row.written.map({ .some($0) }) {
-                case .none: .notSeen
-                case .some(.none): .none
-                case .some(.some(let sha)): .photo(sha)
-                }
+                let shown = Shown(seen: row.seen, written: row.written)
                 switch shown {
                 case .notSeen: counts.unknown += 1
                 case .none: counts.withoutPhoto += 1
