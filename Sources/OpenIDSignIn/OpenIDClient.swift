@@ -183,7 +183,7 @@ public actor OpenIDClient: IdentityProvider {
 
     private func send(_ spec: HTTPRequestSpec, what: String) async throws -> HTTPReply {
         do {
-            return try await http.send(spec, timeout: .seconds(20))
+            return try await http.send(spec)
         } catch let error as TransportError {
             throw SignInRefusal("cannot reach \(name)'s \(what): \(error.description)", unreachable: true)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PortraitCore
 import Sandbox
 
 struct SandboxCommand: AsyncParsableCommand {
@@ -11,7 +12,8 @@ struct SandboxCommand: AsyncParsableCommand {
             secret `sandbox-secret` (not a real secret: the sandbox only listens on this machine). \
             Google: --google-key-file writes a throwaway service-account key for the domain, whose \
             administrator is admin@example.com. Both hold the same people, those `portrait samples` \
-            makes photos of. GET /_sandbox/stats shows the counters of each.
+            makes photos of; they sign in to the console through the tenant or the domain with the \
+            password `sandbox`. GET /_sandbox/stats shows the counters of each.
             """
     )
 
@@ -119,6 +121,17 @@ struct SandboxCommand: AsyncParsableCommand {
             service_account_file = "\(googleKeyFile ?? "google-key.json")"\(googleKeyFile == nil ? "   # start the sandbox with --google-key-file google-key.json" : "")
             admin = "\(options.googleAdmin)"
             api_url = "\(sandbox.baseURL)"
+
+            # The console's sign-in through the tenant (people sign in with the password "\(options.signInPassword)";
+            # \(SamplePeople.mail(0, domain: options.mailDomain)) and \(SamplePeople.mail(1, domain: options.mailDomain)) are in the approvers group)
+            [serve.auth]
+            type = "entra"
+            tenant = "\(options.tenant)"
+            client_id = "\(options.clientId)"
+            client_secret_env = "PORTRAIT_SANDBOX_SECRET"
+            login_url = "\(sandbox.baseURL)"
+            approvers = ["group:\(SandboxOptions.approversGroup)"]
+            viewers = ["@\(options.mailDomain)"]
 
             Stop with Ctrl-C.
             """)
