@@ -70,10 +70,13 @@ public actor OpenIDClient: IdentityProvider {
                                                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                                                    body: Data(form.utf8)), what: "token endpoint")
         guard reply.status == 200 else {
-            throw SignInRefusal("\(name) refused to complete the sign-in: \(Self.problem(in: reply.body, status: reply.status))")
+            let problem = Self.problem(in: reply.body, status: reply.status)
+            // The app's own credentials refused: nobody signing in can fix that.
+            let console = reply.status == 401 || problem.hasPrefix("invalid_client") || problem.hasPrefix("unauthorized_client")
+            throw SignInRefusal("\(name) refused to complete the sign-in: \(problem)", forAdministrator: console)
         }
         guard let answer = try? JSONDecoder().decode(TokenAnswer.self, from: reply.body) else {
-            throw SignInRefusal("\(name)'s token endpoint answered without an ID token", unreachable: true)
+            throw SignInRefusal("\(name)'s token endpoint answered without an ID token", forAdministrator: true)
         }
         let claims = try await verified(answer.idToken)
         return try IDTokenCheck(issuer: document.issuer, clientId: settings.clientId, provider: settings.provider,
@@ -132,7 +135,7 @@ public actor OpenIDClient: IdentityProvider {
         let document = try await discovered()
         let reply = try await send(HTTPRequestSpec(method: .GET, url: document.jwksURI, headers: [("Accept", "application/json")]), what: "signing keys")
         guard reply.status == 200, let set = try? JSONDecoder().decode(JWKS.self, from: reply.body) else {
-            throw SignInRefusal("\(name)'s signing keys (\(document.jwksURI)) answered \(reply.status) without a key set", unreachable: true)
+            throw SignInRefusal("\(name)'s signing keys (\(document.jwksURI)) answered \(reply.status) without a key set", forAdministrator: true)
         }
         let signing = set.keys.filter { $0.keyType == .rsa && $0.keyIdentifier != nil }
         let collection = JWTKeyCollection()
@@ -153,16 +156,16 @@ public actor OpenIDClient: IdentityProvider {
         let url = settings.issuerURL + "/.well-known/openid-configuration"
         let reply = try await send(HTTPRequestSpec(method: .GET, url: url, headers: [("Accept", "application/json")]), what: "discovery document")
         guard reply.status == 200, let document = try? JSONDecoder().decode(Discovery.self, from: reply.body) else {
-            throw SignInRefusal("\(name)'s discovery document \(url) answered \(reply.status): check tenant and login_url (or issuer_url) in [serve.auth]", unreachable: true)
+            throw SignInRefusal("\(name)'s discovery document \(url) answered \(reply.status): check tenant and login_url (or issuer_url) in [serve.auth]", forAdministrator: true)
         }
         switch settings.provider {
         case .entra:
             guard Self.tenantId(of: document.issuer) != nil, document.issuer.hasPrefix(Self.origin(of: settings.issuerURL) + "/") else {
-                throw SignInRefusal("\(url) names the issuer \(document.issuer), not one tenant of \(Self.origin(of: settings.issuerURL))", unreachable: true)
+                throw SignInRefusal("\(url) names the issuer \(document.issuer), not one tenant of \(Self.origin(of: settings.issuerURL))", forAdministrator: true)
             }
         case .google:
             guard document.issuer == settings.issuerURL else {
-                throw SignInRefusal("\(url) names the issuer \(document.issuer), not \(settings.issuerURL)", unreachable: true)
+                throw SignInRefusal("\(url) names the issuer \(document.issuer), not \(settings.issuerURL)", forAdministrator: true)
             }
         }
         discovery = (document, .now)
@@ -185,7 +188,7 @@ public actor OpenIDClient: IdentityProvider {
         do {
             return try await http.send(spec)
         } catch let error as TransportError {
-            throw SignInRefusal("cannot reach \(name)'s \(what): \(error.description)", unreachable: true)
+            throw SignInRefusal("cannot reach \(name)'s \(what): \(error.description)", forAdministrator: true)
         }
     }
 

@@ -63,6 +63,8 @@ extension Console {
     /// `/login/start`: a new attempt (state, nonce, PKCE verifier), and the browser sent to the provider.
     func startProviderSignIn(_ request: Request, _ context: ConsoleContext, provider: any IdentityProvider) async throws -> Response {
         let next = Self.localPath(FormFields.query(of: request)["next"])
+        // Locked out: say so now, not after a round trip through the provider.
+        if let locked = await lockedOut(context.client(of: request, behindProxy: settings.behindProxy), provider: provider) { return locked }
         let attempt = SignInAttempt(state: SessionToken.make(), nonce: SessionToken.make(), codeVerifier: SessionToken.make())
         let browser = SessionToken.make()
         let url: String
@@ -84,21 +86,22 @@ extension Console {
     func finishProviderSignIn(_ request: Request, _ context: ConsoleContext, provider: any IdentityProvider, access: ConsoleAccess) async throws -> Response {
         let query = FormFields.query(of: request)
         let client = context.client(of: request, behindProxy: settings.behindProxy)
-        let limit = "openid \(client)"
-        if let until = await limiter.lockedUntil(limit) {
-            logger.warning("console sign-in refused from \(client): too many failed attempts")
-            return pages.html("signin", SignInPage(problem: "Too many failed sign-ins from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened)).",
-                                                   provider: provider.name), status: .tooManyRequests)
-        }
-        func refuse(_ status: HTTPResponse.Status, _ reason: String, next: String = "/") async -> Response {
-            await limiter.failed(limit)
+        if let locked = await lockedOut(client, provider: provider) { return locked }
+        /// Refused: counted against this address; the browser's sign-in cookie is cleared once
+        /// the state named a sign-in of this console (else a link with any state could cancel
+        /// someone's sign-in in progress).
+        func refuse(_ status: HTTPResponse.Status, _ reason: String, next: String = "/", ended: Bool = true) async -> Response {
+            await limiter.failed(Self.signInLimit(client))
             logger.warning("console sign-in refused from \(client): \(reason)")
-            var response = pages.html("signin", SignInPage(next: next, problem: "Not signed in: \(reason).", provider: provider.name), status: status)
-            response.setCookie(SignInCookie.expired(secure: settings.secureCookies))
+            var response = pages.html("signin", SignInPage(next: next, problem: "Not signed in: \(Self.sentence(reason))", provider: provider.name), status: status)
+            if ended { response.setCookie(SignInCookie.expired(secure: settings.secureCookies)) }
             return response
         }
         guard let state = query["state"], let pending = await pendingSignIns.take(state) else {
-            return await refuse(.badRequest, "this sign-in is unknown or was finished already (a reloaded page, a link used twice, or a console restarted in between); sign in again")
+            // A reloaded callback page of someone signed in already: nothing to refuse.
+            if context.visitor != nil { return Self.redirect("/") }
+            return await refuse(.badRequest, "this sign-in is unknown or was finished already (a reloaded page, a link used twice, or a console restarted in between); sign in again",
+                                ended: false)
         }
         guard let browser = request.cookies[SignInCookie.name]?.value, SessionToken.sha256(browser) == pending.browserSHA256 else {
             return await refuse(.badRequest, "this sign-in was started in another browser; sign in again from this one", next: pending.next)
@@ -117,7 +120,7 @@ extension Console {
         do {
             identity = try await provider.identity(code: code, attempt: pending.attempt)
         } catch let refusal as SignInRefusal {
-            if refusal.unreachable {
+            if refusal.forAdministrator {
                 logger.error("console sign-in: \(refusal.reason)")
                 return signInRefused(refusal, provider: provider, next: pending.next)
             }
@@ -126,7 +129,7 @@ extension Console {
         guard let role = access.role(of: identity) else {
             return await refuse(.forbidden, "\(identity.mail) may not use this console; an administrator can add it to approvers or viewers in [serve.auth] of portrait.toml", next: pending.next)
         }
-        await limiter.succeeded(limit)
+        await limiter.succeeded(Self.signInLimit(client))
         try await store.closeIdleConsoleSessions(idle: settings.idleSession)
         let token = SessionToken.make()
         try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: identity.mail, role: role.rawValue)
@@ -137,9 +140,25 @@ extension Console {
         return response
     }
 
+    /// A reason as a sentence: the provider's own text often ends in a full stop already.
+    private static func sentence(_ reason: String) -> String {
+        reason.hasSuffix(".") ? reason : reason + "."
+    }
+
+    /// Failed sign-ins through the provider are counted per client address.
+    private static func signInLimit(_ client: String) -> String { "openid \(client)" }
+
+    /// The sign-in page saying until when, if this address failed too often.
+    private func lockedOut(_ client: String, provider: any IdentityProvider) async -> Response? {
+        guard let until = await limiter.lockedUntil(Self.signInLimit(client)) else { return nil }
+        logger.warning("console sign-in refused from \(client): too many failed attempts")
+        return pages.html("signin", SignInPage(problem: "Too many failed sign-ins from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened)) (\(TimeZone.current.abbreviation() ?? "local time")).",
+                                               provider: provider.name), status: .tooManyRequests)
+    }
+
     /// The provider cannot be reached, or is set up wrong: nothing the person can fix.
     private func signInRefused(_ refusal: SignInRefusal, provider: any IdentityProvider, next: String) -> Response {
-        pages.html("signin", SignInPage(next: next, problem: "Signing in with \(provider.name) does not work right now: \(refusal.reason). Tell the console's administrator.",
+        pages.html("signin", SignInPage(next: next, problem: "Signing in with \(provider.name) does not work right now: \(Self.sentence(refusal.reason)) Tell the console's administrator.",
                                         provider: provider.name), status: .badGateway)
     }
 }

@@ -51,13 +51,13 @@ public struct SignedInIdentity: Sendable, Equatable {
 /// it never holds a code or a token.
 public struct SignInRefusal: Error, CustomStringConvertible, Sendable {
     public var reason: String
-    /// The provider could not be reached or answered nonsense: a problem for the administrator,
-    /// not the person signing in.
-    public var unreachable: Bool
+    /// The provider could not be reached, answered nonsense, or refused the console itself (its
+    /// client id or secret): a problem for the administrator, not the person signing in.
+    public var forAdministrator: Bool
 
-    public init(_ reason: String, unreachable: Bool = false) {
+    public init(_ reason: String, forAdministrator: Bool = false) {
         self.reason = reason
-        self.unreachable = unreachable
+        self.forAdministrator = forAdministrator
     }
 
     public var description: String { reason }

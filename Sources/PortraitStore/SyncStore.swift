@@ -313,8 +313,9 @@ extension Store {
 
     /// What the store last knew of each linked account in a system: the photo a sync saw there
     /// (`seen`: nil when never read; `.some(nil)` when there was none) and the photo Portrait
-    /// wrote there (the master's SHA-256, or a source version for a push).
-    public func accountPhotos(system: String) async throws -> [(personId: Int64, accountId: String, seen: String??, written: String?)] {
+    /// wrote there (the master's SHA-256, or a source version for a push). With `waitingOnly`,
+    /// only the accounts of people with a photo waiting for approval (the queue's).
+    public func accountPhotos(system: String, waitingOnly: Bool = false) async throws -> [(personId: Int64, accountId: String, seen: String??, written: String?)] {
         try await db.read { db in
             var found: [(personId: Int64, accountId: String, seen: String??, written: String?)] = []
             let rows = try Row.fetchCursor(db, sql: """
@@ -323,6 +324,7 @@ extension Store {
                 LEFT JOIN seen_version s ON s.system = a.system AND s.account_id = a.account_id
                 LEFT JOIN photo_state p ON p.system = a.system AND p.account_id = a.account_id
                 WHERE a.system = ? AND a.person_id IS NOT NULL
+                \(waitingOnly ? "AND a.person_id IN (SELECT person_id FROM person_photo WHERE status = 'waiting')" : "")
                 GROUP BY a.account_id
                 """, arguments: [system])
             // By position, as `personPhoto` reads.

@@ -83,7 +83,8 @@ public struct SandboxOptions: Sendable {
     public var googleWebClientSecret: String? = "sandbox-web-secret"
     /// Redirect URIs registered for sign-in; a loopback one matches any port, as Entra and Google
     /// treat them.
-    public var signInRedirectURIs = ["http://127.0.0.1/login/callback", "http://localhost/login/callback"]
+    public var signInRedirectURIs = ["http://127.0.0.1/login/callback", "http://localhost/login/callback",
+                                     "https://127.0.0.1/login/callback", "https://localhost/login/callback"]
     /// Seeds faults and photo choices, so a run can be repeated.
     public var seed: UInt64 = 1
 

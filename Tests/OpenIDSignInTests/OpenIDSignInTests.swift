@@ -195,7 +195,7 @@ import Testing
             await sandbox.entraSignIn.spoilNextIDToken(flaw)
             let refused = await refusal { try await entra.identity(code: code, attempt: attempt) }
             #expect(refused?.reason.contains(reason) == true, "\(flaw): \(String(describing: refused))")
-            #expect(refused?.unreachable == false)
+            #expect(refused?.forAdministrator == false)
         }
     }
 
@@ -246,7 +246,7 @@ import Testing
                 _ = try await nowhere.signInURL(for: attempt)
                 Issue.record("an unknown tenant's discovery document was found")
             } catch let refusal as SignInRefusal {
-                #expect(refusal.unreachable && refusal.reason.contains("check tenant"), "\(refusal)")
+                #expect(refusal.forAdministrator && refusal.reason.contains("check tenant"), "\(refusal)")
             }
         }
     }

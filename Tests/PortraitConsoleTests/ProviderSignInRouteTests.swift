@@ -20,6 +20,9 @@ struct CodeBook: IdentityProvider {
     }
 
     func identity(code: String, attempt: SignInAttempt) async throws -> SignedInIdentity {
+        if code == "code-of-a-misconfigured-app" {
+            throw SignInRefusal("Microsoft refused to complete the sign-in: invalid_client — AADSTS7000215: Invalid client secret provided.", forAdministrator: true)
+        }
         guard let person = people[code] else { throw SignInRefusal("Microsoft refused to complete the sign-in: invalid_grant — AADSTS54005: code already redeemed") }
         return person
     }
@@ -101,6 +104,9 @@ struct CodeBook: IdentityProvider {
             let again = try await callback(client, "code=code-anna&state=\(state)", cookie: cookie)
             #expect(again.0 == .badRequest && again.session == nil)
             #expect(again.page.contains("unknown or was finished already"))
+            // Reloaded by someone signed in: back to the console, nothing refused.
+            let reloaded = try await callback(client, "code=code-anna&state=\(state)", cookie: "\(cookie); \(signedIn)")
+            #expect(reloaded.0 == .seeOther && reloaded.location == "/")
         }
         let audit = try await store.auditEntries(person: person)
         #expect(audit.contains { $0.action == .approved && ($0.detail ?? "").contains("by hr.anna@example.com") })
@@ -114,6 +120,33 @@ struct CodeBook: IdentityProvider {
             #expect(elsewhere.page.contains("started in another browser"))
             let none = try await callback(client, "code=code-anna&state=not-a-state", cookie: nil)
             #expect(none.0 == .badRequest && none.session == nil)
+
+            // A link with a made-up state does not cancel a sign-in in progress.
+            let (started, cookie) = try await start(client)
+            let junk = try await client.execute(uri: "/login/callback?state=junk", method: .get, headers: [.cookie: cookie]) { $0.headers[values: .setCookie] }
+            #expect(junk.isEmpty)
+            let finished = try await callback(client, "code=code-anna&state=\(started)", cookie: cookie)
+            #expect(finished.0 == .seeOther && finished.session != nil)
+        }
+    }
+
+    @Test func theAppsOwnMisconfigurationIsTheAdministratorsAndLocksNobodyOut() async throws {
+        try await app().test(.router) { client in
+            for _ in 0..<6 {
+                let attempt = try await start(client)
+                let refused = try await callback(client, "code=code-of-a-misconfigured-app&state=\(attempt.state)", cookie: attempt.cookie)
+                #expect(refused.0 == .badGateway && refused.session == nil)
+                #expect(refused.page.contains("Tell the console&#39;s administrator") || refused.page.contains("Tell the console's administrator"), "\(refused.page)")
+                #expect(!refused.page.contains(".."))
+            }
+            // People's own failures do lock the address, and the sign-in page says so at once.
+            for _ in 0..<5 {
+                _ = try await callback(client, "code=code-eve&state=\(try await start(client).state)", cookie: nil)
+            }
+            try await client.execute(uri: "/login/start?next=%2F", method: .get) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(String(buffer: response.body).contains("Too many failed sign-ins from this computer"))
+            }
         }
     }
 

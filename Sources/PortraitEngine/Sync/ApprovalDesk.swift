@@ -57,19 +57,25 @@ public struct ApprovalDesk: Sendable {
     /// Every waiting photo, oldest first.
     /// The photos waiting, each with the approved photo and what each of `systems` shows.
     public func waiting(showing systems: [String] = []) async throws -> [Waiting] {
-        let approved = try await store.personPhotos().compactMapValues { $0.first { $0.status == .approved }?.sha256 }
-        let labels = try await store.personLabels()
-        let waiting = try await store.waitingPhotos()
-        let people = Set(waiting.map(\.personId))
+        // Independent reads: the store's pool answers them at once.
+        async let photosRead = store.personPhotos()
+        async let labelsRead = store.personLabels()
+        async let waitingRead = store.waitingPhotos()
+        let accounts = try await withThrowingTaskGroup(of: (String, [Int64: SyncStatus.Shown]).self) { group in
+            for system in systems {
+                group.addTask {
+                    let rows = try await store.accountPhotos(system: system, waitingOnly: true)
+                    return (system, Dictionary(rows.map { ($0.personId, SyncStatus.Shown(seen: $0.seen, written: $0.written)) }, uniquingKeysWith: { first, _ in first }))
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        let approved = try await photosRead.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
+        let labels = try await labelsRead
+        let waiting = try await waitingRead
         var shows: [Int64: [(system: String, shown: SyncStatus.Shown)]] = [:]
-        for system in systems {
-            var found: [Int64: SyncStatus.Shown] = [:]
-            for row in try await store.accountPhotos(system: system) where people.contains(row.personId) {
-                found[row.personId] = SyncStatus.Shown(seen: row.seen, written: row.written)
-            }
-            for person in people {
-                shows[person, default: []].append((system, found[person] ?? .notSeen))
-            }
+        for person in Set(waiting.map(\.personId)) {
+            shows[person] = systems.map { ($0, accounts[$0]?[person] ?? .notSeen) }
         }
         return waiting.map { photo in
             Waiting(personId: photo.personId, person: labels[photo.personId] ?? "person \(photo.personId)", source: photo.source,

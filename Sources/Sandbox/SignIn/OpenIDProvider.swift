@@ -228,7 +228,7 @@ actor OpenIDProvider {
     /// Entra and Google treat `http://localhost` and `http://127.0.0.1`).
     static func registered(_ uri: String, in list: [String]) -> Bool {
         if list.contains(uri) { return true }
-        guard var parts = URLComponents(string: uri), parts.scheme == "http", let host = parts.host, Loopback.isLoopback(host: host) else { return false }
+        guard var parts = URLComponents(string: uri), let host = parts.host, Loopback.isLoopback(host: host) else { return false }
         parts.port = nil
         return parts.string.map(list.contains) ?? false
     }
@@ -241,7 +241,7 @@ actor OpenIDProvider {
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
             <title>Sign in · \(Self.escape(home)) (Portrait sandbox)</title></head>
             <body style="font:16px system-ui,sans-serif;max-width:24rem;margin:3rem auto">
-            <h1>Sign in</h1><p>\(Self.escape(home)), emulated by <code>portrait sandbox</code>. Every seeded person's password is the sandbox's sign-in password.</p>
+            <h1>Sign in</h1><p>\(Self.escape(home)), emulated by <code>portrait sandbox</code>. Every seeded person signs in with the password <code>\(Self.escape(options.signInPassword))</code>.</p>
             \(problem.map { "<p id=\"problem\" role=\"alert\" style=\"color:#c62828\">\(Self.escape($0))</p>" } ?? "")
             <form method="post" style="display:grid;gap:.4rem">
             \(hidden)
