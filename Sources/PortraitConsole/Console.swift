@@ -366,7 +366,7 @@ public struct Console: Sendable {
     private func prometheus(_ request: Request) async throws -> Response {
         if !settings.isPrivate {
             guard let token = settings.metricsToken, let given = request.headers[.authorization],
-                  Self.constantTimeEqual(given, "Bearer " + token.reveal()) else {
+                  ConstantTime.equal(given, "Bearer " + token.reveal()) else {
                 logger.warning("/metrics refused: no valid bearer token")
                 var refused = Self.text("A bearer token is needed: [serve] metrics_token_env names it.\n", status: .unauthorized)
                 refused.headers[HTTPField.Name("WWW-Authenticate")!] = "Bearer"
@@ -402,18 +402,12 @@ public struct Console: Sendable {
     private func refuseForgedForm(_ request: Request, visitor: Visitor) async throws -> (form: FormFields, refusal: Response?) {
         let form = try await FormFields.body(of: request)
         let sameOrigin = RequestOrigin.isSameOrigin(request, behindProxy: settings.behindProxy)
-        guard sameOrigin, let token = form["csrf"], Self.constantTimeEqual(token, visitor.csrf) else {
+        guard sameOrigin, let token = form["csrf"], ConstantTime.equal(token, visitor.csrf) else {
             logger.warning("console: refused a form from \(visitor.name)'s session: \(sameOrigin ? "no valid form token" : "sent from another site")")
             return (form, pages.message(.forbidden, heading: "Refused", text: "This request did not come from a page of this console (or the page is from an earlier sign-in). Nothing was changed; reload the page and try again.",
                                         visitor: visitor))
         }
         return (form, nil)
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// Where to go after signing in: a path of this console only ("/people?q=ann"), never another

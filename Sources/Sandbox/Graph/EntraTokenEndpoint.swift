@@ -57,7 +57,7 @@ struct EntraTokenEndpoint: Sendable {
             return failure(400, "invalid_scope", 70011, "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope \(scope) is not valid.")
         }
         if let secret = form["client_secret"] {
-            guard let expected = options.clientSecret, Self.constantTimeEqual(secret, expected) else {
+            guard let expected = options.clientSecret, ConstantTime.equal(secret, expected) else {
                 return failure(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
             }
             return nil
@@ -121,13 +121,6 @@ struct EntraTokenEndpoint: Sendable {
             "error_description": "AADSTS\(code): \(description)\r\nTrace ID: \(UUID().uuidString)\r\nTimestamp: \(Date())",
             "error_codes": [code],
         ])
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

@@ -207,7 +207,7 @@ actor OpenIDProvider {
         }
         guard request.method == .POST, let login else { return signInPage(fields, problem: nil) }
         guard let index = byMail[login.trimmingCharacters(in: .whitespaces).lowercased()], let password,
-              Self.constantTimeEqual(password, options.signInPassword) else {
+              ConstantTime.equal(password, options.signInPassword) else {
             return signInPage(fields, problem: flavour == .entra
                 ? "AADSTS50126: Error validating credentials due to invalid username or password." : "Wrong password. Try again.")
         }
@@ -264,7 +264,7 @@ actor OpenIDProvider {
                 ? entraFailure(400, "unauthorized_client", 700016, "Application with identifier '\(form["client_id"] ?? "")' was not found in the directory '\(options.tenant)'.")
                 : googleFailure(401, "invalid_client", "The OAuth client was not found.")
         }
-        guard let secret = form["client_secret"], let expected = clientSecret, Self.constantTimeEqual(secret, expected) else {
+        guard let secret = form["client_secret"], let expected = clientSecret, ConstantTime.equal(secret, expected) else {
             return flavour == .entra
                 ? entraFailure(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
                 : googleFailure(401, "invalid_client", "Unauthorized")
@@ -303,7 +303,7 @@ actor OpenIDProvider {
                     : googleFailure(400, "invalid_grant", "Missing code verifier.")
             }
             let derived = code.challengeMethod == "S256" ? Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8)))) : verifier
-            guard Self.constantTimeEqual(derived, challenge) else {
+            guard ConstantTime.equal(derived, challenge) else {
                 return flavour == .entra
                     ? entraFailure(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
                     : googleFailure(400, "invalid_grant", "Invalid code verifier.")
@@ -411,12 +411,6 @@ actor OpenIDProvider {
 
     private static func formEscape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
