@@ -248,6 +248,27 @@ extension Store {
     }
 
     /// Every photo waiting for approval, oldest first.
+    /// The queue in one read: each waiting photo with its person's label and approved photo —
+    /// without reading every person and photo of the store for the few that wait.
+    public func queue() async throws -> [(waiting: PersonPhoto, label: String, approved: String?)] {
+        try await db.read { db in
+            let columns = Self.personPhotoColumns.split(separator: ",").map { "w.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT \(columns), p.mail, p.user_principal_name, p.employee_id, p.account_name,
+                       (SELECT a.sha256 FROM person_photo a WHERE a.person_id = w.person_id AND a.status = 'approved' LIMIT 1)
+                FROM person_photo w JOIN person p ON p.id = w.person_id
+                WHERE w.status = 'waiting' ORDER BY w.first_seen, w.id
+                """)
+            var queue: [(waiting: PersonPhoto, label: String, approved: String?)] = []
+            while let row = try rows.next() {
+                let photo = Self.personPhoto(row)
+                let keys = MatchKeys(normalised: row[8], userPrincipalName: row[9], employeeId: row[10], accountName: row[11])
+                queue.append((photo, keys.label ?? "person \(photo.personId)", row[12]))
+            }
+            return queue
+        }
+    }
+
     public func waitingPhotos() async throws -> [PersonPhoto] {
         try await db.read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.personPhotoColumns) FROM person_photo WHERE status = 'waiting' ORDER BY first_seen, id").map(Self.personPhoto)

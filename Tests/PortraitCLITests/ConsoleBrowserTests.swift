@@ -5,8 +5,8 @@ import Testing
 
 /// The console in a real browser (`Tests/Browser/console.py`: Debian's headless Chromium through
 /// chromium-driver and Selenium), against `portrait serve` on the sandbox's tenants: HR signs in
-/// through the emulated Entra tenant's sign-in page (OpenID Connect), finds a photo someone set
-/// in Google waiting in the queue, approves it, starts a sync from the Runs page, watches it run,
+/// through the emulated Entra tenant's sign-in page (OpenID Connect), finds a photo a person set
+/// themselves in Google waiting in the queue, approves it, starts a sync from the Runs page, watches it run,
 /// and the photo is then in the Entra tenant. Screenshots of every page are kept in
 /// `.build/console-screenshots`.
 @Suite struct ConsoleBrowserTests {
@@ -44,7 +44,8 @@ import Testing
 
             let mail = SamplePeople.mail(1, domain: "example.com")
             let published = try #require(await sandbox.graph.photo(ofUser: mail))
-            await sandbox.google.replacePhoto(ofUser: mail, with: try newPortrait(seed: 510))
+            // The person sets their own photo in Google, which Google shows over the admin's.
+            await sandbox.google.setOwnPhoto(ofUser: mail, with: try newPortrait(seed: 510))
             let held = try await work.sync()
             #expect(held.json["queued"] as? Int == 1, "\(held.output)")
 

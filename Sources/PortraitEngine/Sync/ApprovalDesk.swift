@@ -58,9 +58,7 @@ public struct ApprovalDesk: Sendable {
     /// The photos waiting, each with the approved photo and what each of `systems` shows.
     public func waiting(showing systems: [String] = []) async throws -> [Waiting] {
         // Independent reads: the store's pool answers them at once.
-        async let photosRead = store.personPhotos()
-        async let labelsRead = store.personLabels()
-        async let waitingRead = store.waitingPhotos()
+        async let queueRead = store.queue()
         let accounts = try await withThrowingTaskGroup(of: (String, [Int64: SyncStatus.Shown]).self) { group in
             for system in systems {
                 group.addTask {
@@ -70,17 +68,11 @@ public struct ApprovalDesk: Sendable {
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        let approved = try await photosRead.compactMapValues { $0.first { $0.status == .approved }?.sha256 }
-        let labels = try await labelsRead
-        let waiting = try await waitingRead
-        var shows: [Int64: [(system: String, shown: SyncStatus.Shown)]] = [:]
-        for person in Set(waiting.map(\.personId)) {
-            shows[person] = systems.map { ($0, accounts[$0]?[person] ?? .notSeen) }
-        }
-        return waiting.map { photo in
-            Waiting(personId: photo.personId, person: labels[photo.personId] ?? "person \(photo.personId)", source: photo.source,
-                    firstSeen: photo.firstSeen, reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: approved[photo.personId],
-                    shows: shows[photo.personId] ?? [])
+        return try await queueRead.map { entry in
+            let photo = entry.waiting
+            return Waiting(personId: photo.personId, person: entry.label, source: photo.source, firstSeen: photo.firstSeen,
+                           reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: entry.approved,
+                           shows: systems.map { ($0, accounts[$0]?[photo.personId] ?? .notSeen) })
         }
     }
 
