@@ -184,9 +184,7 @@ struct ApproveCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !people.isEmpty else { throw ValidationError("name at least one person") }
-        guard (reason?.count ?? 0) <= ApprovalDesk.maxReasonLength else {
-            throw ValidationError("--reason is \(reason?.count ?? 0) characters long; keep it to \(ApprovalDesk.maxReasonLength)")
-        }
+        if let tooLong = reason.flatMap(ApprovalDesk.lengthProblem) { throw ValidationError("--reason \(tooLong)") }
     }
 
     func run() async throws {
@@ -214,9 +212,7 @@ struct RejectCommand: AsyncParsableCommand {
     func validate() throws {
         guard !people.isEmpty else { throw ValidationError("name at least one person") }
         guard ApprovalDesk.reason(reason) != nil else { throw ValidationError("--reason must say why") }
-        guard reason.count <= ApprovalDesk.maxReasonLength else {
-            throw ValidationError("--reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength)")
-        }
+        if let tooLong = ApprovalDesk.lengthProblem(reason) { throw ValidationError("--reason \(tooLong)") }
     }
 
     func run() async throws {

@@ -155,7 +155,7 @@ public struct Console: Sendable {
         let attempt = "\(name.lowercased()) \(client)"
         if let until = await limiter.lockedUntil(attempt) {
             logger.warning("console sign-in refused for \(LogText.quoted(name)) from \(client): too many failed attempts")
-            return pages.html("signin", SignInPage(name: name, next: Self.localPath(form["next"]), problem: "Too many failed sign-ins for \(name) from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened))."),
+            return pages.html("signin", SignInPage(name: name, next: Self.localPath(form["next"]), problem: "Too many failed sign-ins for \(name) from this computer. \(Self.tryAgain(after: until))"),
                               status: .tooManyRequests)
         }
         guard !name.isEmpty, let account = try await LocalAccounts.verify(name: name, password: password, in: store) else {
@@ -164,15 +164,24 @@ public struct Console: Sendable {
             return pages.html("signin", SignInPage(name: name, next: Self.localPath(form["next"]), problem: "Wrong name or password."), status: .unauthorized)
         }
         await limiter.succeeded(attempt)
-        let next = Self.localPath(form["next"])
+        logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
+        return try await openSession(name: account.name, role: account.role, next: Self.localPath(form["next"]))
+    }
+
+    /// A new session for someone who signed in, and the browser sent on to `next`.
+    func openSession(name: String, role: ConsoleRole, next: String) async throws -> Response {
         let token = SessionToken.make()
         // Sessions nobody came back to are found idle only when used: each sign-in clears them.
         try await store.closeIdleConsoleSessions(idle: settings.idleSession)
-        try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: account.name, role: account.role.rawValue)
-        logger.info("console sign-in: \(account.name) (\(account.role.rawValue))")
+        try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: name, role: role.rawValue)
         var response = Self.redirect(next)
         response.setCookie(SessionToken.cookie(token, secure: settings.secureCookies))
         return response
+    }
+
+    /// When a locked-out sign-in may be tried again, in the console's time zone.
+    static func tryAgain(after until: Date) -> String {
+        "Try again after \(until.formatted(date: .omitted, time: .shortened)) (\(TimeZone.current.abbreviation() ?? "local time"))."
     }
 
     private func signOut(_ request: Request, _ context: ConsoleContext) async throws -> Response {
@@ -229,8 +238,8 @@ public struct Console: Sendable {
         if verdict == .rejected && reason == nil {
             return try await refuse("Say why you reject: the reason is recorded and shown in the person's history.")
         }
-        if let reason, reason.count > ApprovalDesk.maxReasonLength {
-            return try await refuse("The reason is \(reason.count) characters long; keep it to \(ApprovalDesk.maxReasonLength).")
+        if let reason, let tooLong = ApprovalDesk.lengthProblem(reason) {
+            return try await refuse("The reason \(tooLong).")
         }
         let desk = ApprovalDesk(store: store)
         var decided = 0, gone = 0
@@ -373,7 +382,7 @@ public struct Console: Sendable {
                 return refused
             }
         }
-        queueLength.set(Int64(try await store.waitingPhotos().count))
+        queueLength.set(Int64(try await store.waitingCount()))
         if let finished = try await store.lastFinishedRun(command: "sync", outcome: "ok")?.finishedAt {
             metrics.makeGauge(name: "portrait_seconds_since_last_successful_sync", help: "Seconds since a sync last ended ok.")
                 .set(Date().timeIntervalSince(finished))
@@ -432,7 +441,7 @@ struct RequireSignIn: RouterMiddleware {
         guard context.visitor != nil else {
             if request.method == .get || request.method == .head {
                 let asked = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-                return Console.redirect(asked == "/" ? "/login" : "/login?next=" + (asked.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+                return Console.redirect(asked == "/" ? "/login" : "/login?next=" + FormFields.encode(asked))
             }
             return pages.message(.unauthorized, heading: "Signed out", text: "Sign in again; nothing was changed.", visitor: nil,
                                  link: "/login", linkText: "Sign in")

@@ -32,6 +32,11 @@ struct FormFields {
         pairs.filter { $0.name == name }.map(\.value)
     }
 
+    /// A value for a query string: everything but letters and digits escaped.
+    static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
     private static func decode(_ text: Substring) -> String? {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }

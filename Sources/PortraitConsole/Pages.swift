@@ -79,7 +79,7 @@ struct SignInPage {
     var provider: String
     var hasProblem: Bool { !problem.isEmpty }
     var hasProvider: Bool { !provider.isEmpty }
-    var providerLink: String { "/login/start?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/") }
+    var providerLink: String { "/login/start?next=" + FormFields.encode(next) }
 
     init(name: String = "", next: String = "/", problem: String = "", provider: String = "") {
         self.name = name

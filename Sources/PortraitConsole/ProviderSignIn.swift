@@ -130,12 +130,8 @@ extension Console {
             return await refuse(.forbidden, "\(identity.mail) may not use this console; an administrator can add it to approvers or viewers in [serve.auth] of portrait.toml", next: pending.next)
         }
         await limiter.succeeded(Self.signInLimit(client))
-        try await store.closeIdleConsoleSessions(idle: settings.idleSession)
-        let token = SessionToken.make()
-        try await store.openConsoleSession(tokenSHA256: SessionToken.sha256(token), name: identity.mail, role: role.rawValue)
         logger.info("console sign-in: \(identity.mail) (\(role.rawValue)) through \(provider.name)")
-        var response = Self.redirect(pending.next)
-        response.setCookie(SessionToken.cookie(token, secure: settings.secureCookies))
+        var response = try await openSession(name: identity.mail, role: role, next: pending.next)
         response.setCookie(SignInCookie.expired(secure: settings.secureCookies))
         return response
     }
@@ -152,7 +148,7 @@ extension Console {
     private func lockedOut(_ client: String, provider: any IdentityProvider) async -> Response? {
         guard let until = await limiter.lockedUntil(Self.signInLimit(client)) else { return nil }
         logger.warning("console sign-in refused from \(client): too many failed attempts")
-        return pages.html("signin", SignInPage(problem: "Too many failed sign-ins from this computer. Try again after \(until.formatted(date: .omitted, time: .shortened)) (\(TimeZone.current.abbreviation() ?? "local time")).",
+        return pages.html("signin", SignInPage(problem: "Too many failed sign-ins from this computer. \(Self.tryAgain(after: until))",
                                                provider: provider.name), status: .tooManyRequests)
     }
 

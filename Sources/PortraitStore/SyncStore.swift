@@ -191,8 +191,7 @@ extension Store {
             let rows = try Row.fetchCursor(db, sql: "SELECT id, mail, user_principal_name, employee_id, account_name FROM person")
             while let row = try rows.next() {
                 let id: Int64 = row[0]
-                let keys = MatchKeys(normalised: row[1], userPrincipalName: row[2], employeeId: row[3], accountName: row[4])
-                labels[id] = keys.label ?? "person \(id)"
+                labels[id] = Self.label(row, keysFrom: 1, id: id)
             }
             return labels
         }
@@ -262,16 +261,16 @@ extension Store {
             var queue: [(waiting: PersonPhoto, label: String, approved: String?)] = []
             while let row = try rows.next() {
                 let photo = Self.personPhoto(row)
-                let keys = MatchKeys(normalised: row[8], userPrincipalName: row[9], employeeId: row[10], accountName: row[11])
-                queue.append((photo, keys.label ?? "person \(photo.personId)", row[12]))
+                queue.append((photo, Self.label(row, keysFrom: 8, id: photo.personId), row[12]))
             }
             return queue
         }
     }
 
-    public func waitingPhotos() async throws -> [PersonPhoto] {
+    /// How many photos wait for approval.
+    public func waitingCount() async throws -> Int {
         try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.personPhotoColumns) FROM person_photo WHERE status = 'waiting' ORDER BY first_seen, id").map(Self.personPhoto)
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM person_photo WHERE status = 'waiting'") ?? 0
         }
     }
 
@@ -397,6 +396,13 @@ extension Store {
     }
 
     // MARK: - Private
+
+    /// A person's label from the mail, UPN, employee id and logon name columns at `keysFrom`
+    /// onwards, read by position and not normalised again (they are stored normalised).
+    private static func label(_ row: Row, keysFrom column: Int, id: Int64) -> String {
+        MatchKeys(normalised: row[column], userPrincipalName: row[column + 1], employeeId: row[column + 2], accountName: row[column + 3]).label
+            ?? "person \(id)"
+    }
 
     static func keys(_ row: Row) -> MatchKeys {
         MatchKeys(mail: row["mail"], userPrincipalName: row["user_principal_name"], employeeId: row["employee_id"],

@@ -48,14 +48,18 @@ public struct ApprovalDesk: Sendable {
         return line.isEmpty ? nil : line
     }
 
+    /// "is 612 characters long; keep it to 500" for a reason too long to record, or nil.
+    public static func lengthProblem(_ reason: String) -> String? {
+        reason.count > maxReasonLength ? "is \(reason.count) characters long; keep it to \(maxReasonLength)" : nil
+    }
+
     let store: Store
 
     public init(store: Store) {
         self.store = store
     }
 
-    /// Every waiting photo, oldest first.
-    /// The photos waiting, each with the approved photo and what each of `systems` shows.
+    /// The photos waiting, oldest first, each with the approved photo and what each of `systems` shows.
     public func waiting(showing systems: [String] = []) async throws -> [Waiting] {
         // Independent reads: the store's pool answers them at once.
         async let queueRead = store.queue()

@@ -126,7 +126,7 @@ public struct SyncEngine: Sendable {
             }
         }
 
-        report.waiting = try await store.waitingPhotos().count
+        report.waiting = try await store.waitingCount()
         report.interrupted = options.stop.requested
         report.errors.sort { ($0.person, $0.system) < ($1.person, $1.system) }
         report.changes.sort { ($0.person, $0.action.rawValue) < ($1.person, $1.action.rawValue) }
