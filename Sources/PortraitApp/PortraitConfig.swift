@@ -198,6 +198,7 @@ public struct PortraitConfig {
             policy.approval = Set(approval)
         }
         if let unapproved = try table.choice("unapproved", of: SyncPolicy.Unapproved.self) { policy.unapproved = unapproved }
+        if let existing = try table.choice("existing", of: SyncPolicy.Existing.self) { policy.existing = existing }
         if let delete = try table.choice("delete", of: SyncPolicy.Deletion.self) { policy.delete = delete }
         if let minSide = try table.int("min_side", in: 1...Master.longSide) { policy.minSide = minSide }
         if let join = try table.stringList("join") {
@@ -208,7 +209,7 @@ public struct PortraitConfig {
                 return key
             }
         }
-        try table.finish(expected: "[sync] takes sources, targets, precedence, approval, unapproved, delete, min_side and join")
+        try table.finish(expected: "[sync] takes sources, targets, precedence, approval, unapproved, existing, delete, min_side and join")
         return policy
     }
 

@@ -25,8 +25,8 @@ struct Imaging: Sendable {
         try await run { try $0.measures(of: photo) }
     }
 
-    func fingerprint(of photo: Photo) async throws -> Fingerprint {
-        try await run { try $0.fingerprint(of: photo) }
+    func fingerprints(of photo: Photo) async throws -> [Fingerprint] {
+        try await run { try $0.fingerprints(of: photo) }
     }
 
     func master(of photo: Photo) async throws -> Master {

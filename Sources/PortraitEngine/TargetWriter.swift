@@ -60,10 +60,12 @@ struct TargetWriter: Sendable {
     func item(_ targetAccount: Account, in index: TargetIndex, person: MatchKeys, personId: Int64? = nil) async throws -> TargetItem {
         let target = index.target
         if let unrecorded = index.pending[targetAccount.id],
-           try await writtenImage(targetAccount, in: target, fingerprint: unrecorded.fingerprint).isOurs {
+           let photo = try await target.readPhoto(of: targetAccount),
+           case .ours(let copy) = try await OwnWrite.verdict(on: photo, written: unrecorded, imaging: imaging) {
             // A run stopped between the service's answer and its record: the write is done.
             var state = unrecorded
             state.remoteVersion = try await remoteVersion(of: targetAccount, in: target)
+            state.copySHA256 = copy
             if !dryRun {
                 try await store.recordWrite(PhotoWrite(
                     system: target.name, location: target.location, account: targetAccount, person: person, personId: personId, state: state,
@@ -71,7 +73,8 @@ struct TargetWriter: Sendable {
                                  hashBefore: index.written[targetAccount.id]?.renditionSHA256, hashAfter: state.renditionSHA256,
                                  detail: "written by an interrupted run, found in \(target.name) and recorded")))
             }
-            return TargetItem(index: index, account: targetAccount, written: state, standing: .ours)
+            return TargetItem(index: index, account: targetAccount, written: state, standing: .ours, remoteVersion: state.remoteVersion,
+                              photo: photo)
         }
         guard let written = index.written[targetAccount.id] else {
             // One request per photo: the version of someone Portrait never wrote is asked only by
@@ -87,42 +90,27 @@ struct TargetWriter: Sendable {
             return TargetItem(index: index, account: targetAccount, written: written, standing: .ours)
         }
         let remote = try await remoteVersion(of: targetAccount, in: target)
-        let standing: Standing
-        var photo: Photo?
-        switch (written.remoteVersion, remote) {
-        case (_, nil):
-            standing = .deleted
-        case (let before, let now?) where before == now:
-            standing = .ours
-        case (let before, let now?):
-            // A write whose version its reply did not tell, a version that moves with any change
-            // to the entry, or a copy of the photo written (a service or someone re-encoded or
-            // resized it): ours if it is the image written — images are compared, not bytes.
-            let read = try await writtenImage(targetAccount, in: target, fingerprint: written.fingerprint)
-            photo = read.photo
-            if read.isOurs {
-                standing = .ours
-                if !dryRun {
-                    try await store.recordRemoteVersion(system: target.name, location: target.location,
-                                                        accountId: targetAccount.id, remoteVersion: now)
-                }
-            } else {
-                standing = .changed(from: before, to: now)
-            }
+        guard let now = remote else { return TargetItem(index: index, account: targetAccount, written: written, standing: .deleted) }
+        if written.remoteVersion == now {
+            return TargetItem(index: index, account: targetAccount, written: written, standing: .ours, remoteVersion: now)
         }
-        return TargetItem(index: index, account: targetAccount, written: written, standing: standing, remoteVersion: remote, photo: photo)
-    }
-
-    /// Whether the target's photo is the one Portrait wrote, as the service re-encoded it; and
-    /// the photo read to tell.
-    private func writtenImage(_ account: Account, in target: any PhotoWriting, fingerprint: String?) async throws -> (isOurs: Bool, photo: Photo?) {
-        guard let text = fingerprint, let ours = Fingerprint(text: text),
-              let photo = try await target.readPhoto(of: account) else { return (false, nil) }
-        do {
-            return (try await imaging.fingerprint(of: photo).isCopy(of: ours), photo)
-        } catch is ImageError {
-            return (false, photo)
+        // A write whose version its reply did not tell, a version that moves with any change to
+        // the entry, or the service's own copy of the write: read once and judged by `OwnWrite`.
+        guard let photo = try await target.readPhoto(of: targetAccount) else {
+            return TargetItem(index: index, account: targetAccount, written: written, standing: .deleted)
         }
+        guard case .ours(let copy) = try await OwnWrite.verdict(on: photo, written: written, imaging: imaging) else {
+            return TargetItem(index: index, account: targetAccount, written: written, standing: .changed(from: written.remoteVersion, to: now),
+                              remoteVersion: now, photo: photo)
+        }
+        var confirmed = written
+        confirmed.remoteVersion = now
+        confirmed.copySHA256 = copy
+        if !dryRun {
+            try await store.recordConfirmedCopy(system: target.name, location: target.location, accountId: targetAccount.id,
+                                                remoteVersion: now, copySHA256: copy)
+        }
+        return TargetItem(index: index, account: targetAccount, written: confirmed, standing: .ours, remoteVersion: now, photo: photo)
     }
 
     /// Writes the renditions `item`'s target wants and records them; `detail` says why in the
@@ -130,7 +118,8 @@ struct TargetWriter: Sendable {
     func write(_ rendered: RenderedPhoto, _ item: TargetItem, origin: WriteOrigin, detail why: String? = nil) async -> ItemOutcome {
         let person = origin.person
         let profiles = item.index.target.capabilities.renditions
-        let renditions = profiles.map { profile in rendered.renditions.first { $0.profile == profile }! }
+        let indices = profiles.map { profile in rendered.renditions.firstIndex { $0.profile == profile }! }
+        let renditions = indices.map { rendered.renditions[$0] }
         let digest = renditions.map(\.sha256).joined(separator: "+")
         if !force, item.lastWriteStands, item.written?.renditionSHA256 == digest {
             if !dryRun, item.written?.sourceVersion != origin.version {
@@ -145,9 +134,9 @@ struct TargetWriter: Sendable {
             return ItemOutcome(person: person, system: item.name, action: .uploaded, message: overwritten, overwrote: overwrote)
         }
         do {
-            let fingerprint = rendered.fingerprints[profiles.first?.crop ?? .centre] ?? rendered.fingerprints[.centre]
+            // The first rendition is the one the system shows (`PhotoWriting.writePhoto`).
             var state = WrittenState(
-                renditionSHA256: digest, fingerprint: fingerprint?.description, profile: item.index.profileText,
+                renditionSHA256: digest, fingerprint: indices.first.map { rendered.fingerprints[$0].description }, profile: item.index.profileText,
                 sourceVersion: origin.version, remoteVersion: nil, writtenAt: Date())
             try await store.recordPendingWrite(system: item.name, location: item.index.target.location,
                                                accountId: item.account.id, state: state)

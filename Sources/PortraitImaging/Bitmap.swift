@@ -125,3 +125,29 @@ public struct Bitmap: Sendable {
         }
     }
 }
+
+extension Bitmap {
+    /// Scaled to `width`×`height` (out of shape if asked) by averaging the area each new pixel
+    /// covers: a plain resampler of its own, unlike libvips', as another system's would be. 8-bit only.
+    public func scaled(toWidth newWidth: Int, height newHeight: Int) -> Bitmap {
+        precondition(bitsPerSample == 8 && newWidth > 0 && newHeight > 0)
+        let bands = colour.bands
+        let source = [UInt8](samples)
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight * bands)
+        let (sx, sy) = (Double(width) / Double(newWidth), Double(height) / Double(newHeight))
+        for y in 0..<newHeight {
+            let top = Int(Double(y) * sy), bottom = max(top + 1, min(height, Int((Double(y + 1) * sy).rounded(.up))))
+            for x in 0..<newWidth {
+                let left = Int(Double(x) * sx), right = max(left + 1, min(width, Int((Double(x + 1) * sx).rounded(.up))))
+                for band in 0..<bands {
+                    var sum = 0
+                    for yy in top..<bottom {
+                        for xx in left..<right { sum += Int(source[(yy * width + xx) * bands + band]) }
+                    }
+                    out[(y * newWidth + x) * bands + band] = UInt8(sum / ((bottom - top) * (right - left)))
+                }
+            }
+        }
+        return Bitmap(width: newWidth, height: newHeight, colour: colour, samples: Data(out))
+    }
+}

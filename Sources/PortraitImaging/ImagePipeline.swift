@@ -16,11 +16,9 @@ public struct ImageHeader: Sendable {
 public struct RenderedPhoto: Sendable {
     /// In the order of the profiles asked for.
     public var renditions: [Rendition]
-    /// The fingerprint of each square cut (the centre's when no profile was asked for), to
-    /// recognise a rendition after another system re-encodes it.
-    public var fingerprints: [CropMode: Fingerprint]
-    /// The perceptual hash of the centre square, when it was cut.
-    public var perceptualHash: PerceptualHash? { fingerprints[.centre]?.hash }
+    /// The fingerprint of each rendition as encoded (its JPEG decoded again): what a service's
+    /// copy of it is compared with.
+    public var fingerprints: [Fingerprint]
     /// The upright size of the original.
     public var width: Int
     public var height: Int
@@ -31,7 +29,7 @@ public struct RenderedPhoto: Sendable {
 
     /// A profile asked for a face crop and no face was found: its square is the centre's.
     public var faceCropFellBack: Bool {
-        fingerprints[.face] != nil && measures?.faces.isEmpty == true
+        renditions.contains { $0.profile.crop == .face } && measures?.faces.isEmpty == true
     }
 }
 
@@ -43,7 +41,11 @@ public struct Master: Sendable {
     public var jpeg: Data
     public var width: Int
     public var height: Int
-    public var fingerprint: Fingerprint
+    /// Its centre square's: what is kept, and what its copies elsewhere are compared with.
+    public var fingerprint: Fingerprint { readings[0] }
+    /// Read as another system's copy: the centre square's, and for a photo that is not square
+    /// the whole photo's too (`ImagePipeline.fingerprints(of:)`).
+    public var readings: [Fingerprint]
 }
 
 /// Turns any supported photo into square JPEG renditions on libvips.
@@ -91,16 +93,23 @@ public struct ImagePipeline: Sendable {
         }
     }
 
-    /// The fingerprint of a photo as another system stores it, to compare with ours.
-    public func fingerprint(of photo: Photo) throws -> Fingerprint {
+    /// The fingerprints of a photo as another system keeps it, to compare with what Portrait
+    /// wrote: its centre square's (every service's square copy), and, when it is not square, the
+    /// whole photo's too (a square that a service resized out of shape).
+    public func fingerprints(of photo: Photo) throws -> [Fingerprint] {
         try Self.withOwnErrors {
-            let (base, _, _) = try decode(photo, shortSide: PerceptualHash.grid * 4)
+            let (base, _, _) = try decode(photo, shortSide: Fingerprint.side * 4)
             do {
-                return try Fingerprint(of: try Self.square(base, crop: .centre))
+                return try Self.readings(of: base)
             } catch let failure as VipsFailure {
                 throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
             }
         }
+    }
+
+    private static func readings(of image: VipsImageRef) throws -> [Fingerprint] {
+        let centre = try Fingerprint(of: try square(image, crop: .centre))
+        return image.width == image.height ? [centre] : [centre, try Fingerprint(of: image)]
     }
 
     /// The photo Portrait keeps as a person's approved one, from which every target's renditions
@@ -112,8 +121,7 @@ public struct ImagePipeline: Sendable {
             let (base, _, _) = try decode(photo) { _ in (Int32(longSide), Int32(longSide)) }
             do {
                 let jpeg = try base.encoded(".jpg[Q=\(Master.quality),strip,optimize_coding]")
-                let fingerprint = try Fingerprint(of: try Self.square(base, crop: .centre))
-                return Master(jpeg: jpeg, width: base.width, height: base.height, fingerprint: fingerprint)
+                return Master(jpeg: jpeg, width: base.width, height: base.height, readings: try Self.readings(of: base))
             } catch let failure as VipsFailure {
                 throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
             }
@@ -131,7 +139,7 @@ public struct ImagePipeline: Sendable {
     }
 
     private func renderAlone(_ photo: Photo, profiles: [RenditionProfile], measure: Bool) throws -> RenderedPhoto {
-        let neededSide = profiles.map(\.side).max() ?? PerceptualHash.grid
+        let neededSide = profiles.map(\.side).max() ?? Fingerprint.side
         let facing = profiles.contains { $0.crop == .face }
         // Never too small to find a face in. Not larger for a face crop to zoom into: decoding at
         // twice the side cost more than the whole centre-crop pipeline (docs: ARCHITECTURE).
@@ -149,19 +157,30 @@ public struct ImagePipeline: Sendable {
                 squares[crop] = made
                 return made
             }
-            var fingerprints: [CropMode: Fingerprint] = [:]
             // Only the squares the profiles want: a face crop's photo pays for no centre square.
-            let crops = Set(profiles.map(\.crop))
-            for crop in crops.isEmpty ? [.centre] : crops {
-                fingerprints[crop] = try Fingerprint(of: try square(crop))
-            }
             let renditions = try profiles.map { profile in
                 try rendition(from: try square(profile.crop), profile: profile, origin: photo.origin)
             }
+            let fingerprints = try renditions.map { try Self.fingerprint(ofEncoded: $0.bytes) }
             return RenderedPhoto(renditions: renditions, fingerprints: fingerprints, width: width, height: height,
                                  measures: measures, faceSquare: facing ? framed?.scaled(by: Double(width) / Double(base.width)) : nil)
         } catch let failure as VipsFailure {
             throw ImageError.unreadable(origin: photo.origin, detail: failure.message)
+        }
+    }
+
+    // MARK: - Fingerprints
+
+    /// A rendition Portrait just encoded, decoded again (shrunk on load): the pixels a service
+    /// received, which its copy is compared with.
+    private static func fingerprint(ofEncoded jpeg: Data) throws -> Fingerprint {
+        try jpeg.withUnsafeBytes { raw in
+            let box = Int32(Fingerprint.side * 4)
+            var out: UnsafeMutablePointer<VipsImage>?
+            guard pv_thumbnail_buffer(raw.baseAddress, raw.count, &out, box, box) == 0, let out else {
+                throw VipsFailure(message: Vips.takeError())
+            }
+            return try Fingerprint(of: try normalised(VipsImageRef(out)).materialised())
         }
     }
 

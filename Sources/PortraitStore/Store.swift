@@ -93,6 +93,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// Whether a sync that read `source` has ended (not a dry run, not stopped or killed).
+    public func hasFinishedSync(reading source: String) async throws -> Bool {
+        try await db.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM run WHERE command = 'sync' AND dry_run = 0 AND outcome IN ('ok', 'partial')
+                               AND ',' || source || ',' LIKE '%,' || ? || ',%')
+                """, arguments: [source]) ?? false
+        }
+    }
+
     public func run(_ id: Int64) async throws -> RunRecord? {
         try await db.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]).map(RunRecord.init)
@@ -106,17 +116,18 @@ public final class Store: Sendable {
     public func writtenStates(system: String, location: String) async throws -> [String: WrittenState] {
         try await db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT account_id, rendition_sha256, perceptual_hash, profile, source_version, remote_version, written_at
+                SELECT account_id, rendition_sha256, fingerprint, profile, source_version, remote_version, copy_sha256, written_at
                 FROM photo_state WHERE system = ? AND location IN (?, '') ORDER BY location <> ''
                 """, arguments: [system, location])
             var states: [String: WrittenState] = [:]
             while let row = try rows.next() {
                 states[row["account_id"]] = WrittenState(
                     renditionSHA256: row["rendition_sha256"],
-                    fingerprint: row["perceptual_hash"],
+                    fingerprint: row["fingerprint"],
                     profile: row["profile"],
                     sourceVersion: row["source_version"],
                     remoteVersion: row["remote_version"],
+                    copySHA256: row["copy_sha256"],
                     writtenAt: row["written_at"])
             }
             return states
@@ -132,17 +143,17 @@ public final class Store: Sendable {
             let personId = try write.personId ?? linked ?? Self.upsertPerson(write.person, in: db)
             try Self.upsertAccount(write.account, system: write.system, personId: personId, in: db)
             try db.execute(sql: """
-                INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, perceptual_hash, profile,
-                                         source_version, remote_version, written_at, location)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO photo_state (system, account_id, person_id, rendition_sha256, fingerprint, profile,
+                                         source_version, remote_version, copy_sha256, written_at, location)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (system, location, account_id) DO UPDATE SET
                     person_id = excluded.person_id, rendition_sha256 = excluded.rendition_sha256,
-                    perceptual_hash = excluded.perceptual_hash, profile = excluded.profile,
+                    fingerprint = excluded.fingerprint, profile = excluded.profile,
                     source_version = excluded.source_version, remote_version = excluded.remote_version,
-                    written_at = excluded.written_at
+                    copy_sha256 = excluded.copy_sha256, written_at = excluded.written_at
                 """, arguments: [write.system, write.account.id, personId, write.state.renditionSHA256,
                                  write.state.fingerprint, write.state.profile, write.state.sourceVersion,
-                                 write.state.remoteVersion, write.state.writtenAt, write.location])
+                                 write.state.remoteVersion, write.state.copySHA256, write.state.writtenAt, write.location])
             try Self.appendAudit(write.audit, system: write.system, accountId: write.account.id, person: write.account.label,
                                  personId: personId, in: db)
             // A store-v1 record of the same account is superseded, and the write no longer pending.
@@ -188,10 +199,16 @@ public final class Store: Sendable {
         try await update("source_version", to: sourceVersion, system: system, location: location, accountId: accountId)
     }
 
-    /// Notes the target's photo version for Portrait's last write, once a later run has seen that
-    /// the photo there is the one written (a write's reply need not tell its version).
-    public func recordRemoteVersion(system: String, location: String, accountId: String, remoteVersion: String) async throws {
-        try await update("remote_version", to: remoteVersion, system: system, location: location, accountId: accountId)
+    /// Notes the target's photo version and the SHA-256 of its copy for Portrait's last write,
+    /// once a later run has seen that the photo there is the one written (a write's reply need not
+    /// tell its version, and a service keeps its own copy): the next run needs no download.
+    public func recordConfirmedCopy(system: String, location: String, accountId: String, remoteVersion: String?,
+                                    copySHA256: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: """
+                UPDATE photo_state SET remote_version = ?, copy_sha256 = ? WHERE system = ? AND location IN (?, '') AND account_id = ?
+                """, arguments: [remoteVersion, copySHA256, system, location, accountId])
+        }
     }
 
     /// Sets one column of what was written to an account (a store-v1 record counting too).
@@ -457,6 +474,18 @@ public final class Store: Sendable {
                 CREATE INDEX written_by_account ON photo_state(system, account_id);
                 """)
         }
+        migrator.registerMigration("v7") { db in
+            // What was written is recognised by its bytes, then by a fingerprint of the encoded
+            // rendition (the perceptual hashes kept before are not trusted: dropped, so the next
+            // run confirms each write once by its image); a service's copy, once confirmed, by its
+            // SHA-256.
+            try db.execute(sql: """
+                ALTER TABLE photo_state RENAME COLUMN perceptual_hash TO fingerprint;
+                UPDATE photo_state SET fingerprint = NULL;
+                UPDATE pending_write SET fingerprint = NULL;
+                ALTER TABLE photo_state ADD COLUMN copy_sha256 TEXT;
+                """)
+        }
         return migrator
     }
 }
@@ -470,17 +499,21 @@ public struct WrittenState: Sendable, Equatable {
     public var profile: String
     /// The source photo's version it was made from.
     public var sourceVersion: String?
-    /// The version the target reported right after the write.
+    /// The version the target reported right after the write, or showed when a later run
+    /// confirmed the write.
     public var remoteVersion: String?
+    /// The SHA-256 of the service's copy of the write, once a later run confirmed it.
+    public var copySHA256: String?
     public var writtenAt: Date
 
     public init(renditionSHA256: String, fingerprint: String?, profile: String, sourceVersion: String?,
-                remoteVersion: String?, writtenAt: Date) {
+                remoteVersion: String?, copySHA256: String? = nil, writtenAt: Date) {
         self.renditionSHA256 = renditionSHA256
         self.fingerprint = fingerprint
         self.profile = profile
         self.sourceVersion = sourceVersion
         self.remoteVersion = remoteVersion
+        self.copySHA256 = copySHA256
         self.writtenAt = writtenAt
     }
 }

@@ -287,6 +287,13 @@ extension Store {
         }
     }
 
+    /// Replaces a kept photo's fingerprint (one taken the way older versions did).
+    public func updateFingerprint(of sha256: String, to fingerprint: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: "UPDATE photo SET fingerprint = ? WHERE sha256 = ?", arguments: [fingerprint, sha256])
+        }
+    }
+
     /// Puts `sha256` in the queue (a photo that waited before and was not decided is withdrawn).
     public func queue(_ sha256: String, source: String, firstSeen: Date, reason: String, event: PhotoEvent) async throws {
         try await db.write { db in
@@ -339,7 +346,7 @@ extension Store {
         try await db.read { db in
             var found: [(personId: Int64, accountId: String, seen: String??, written: String?)] = []
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT a.person_id, a.account_id, s.version, s.sha256, p.source_version
+                SELECT a.person_id, a.account_id, s.version, s.sha256, p.source_version, s.seen_at < p.written_at
                 FROM account a
                 LEFT JOIN seen_version s ON s.system = a.system AND s.account_id = a.account_id
                 LEFT JOIN photo_state p ON p.system = a.system AND p.account_id = a.account_id
@@ -349,8 +356,10 @@ extension Store {
                 """, arguments: [system])
             // By position, as `personPhoto` reads.
             while let row = try rows.next() {
+                // A write after the photo was last seen there (a revert, a repair) is what it shows.
                 let seenVersion: String? = row[2]
-                found.append((row[0], row[1], seenVersion == nil ? .none : .some(row[3]), row[4]))
+                let writtenSince: Bool = row[5] ?? false
+                found.append((row[0], row[1], seenVersion == nil || writtenSince ? .none : .some(row[3]), row[4]))
             }
             return found
         }

@@ -118,7 +118,7 @@ public struct GraphHandle: Sendable {
     /// Changes a user's photo as someone else would (an admin, the user), outside Portrait.
     public func replacePhoto(ofUser key: String, with bytes: Data) async {
         guard let index = await service.state.user(key) else { return }
-        _ = await service.state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, reencoded: true)
+        _ = await service.state.setPhoto(index, bytes: bytes, side: SeedPhotos.side, pending: nil)
     }
 
     /// Deletes a user's photo as someone else would.
@@ -153,7 +153,7 @@ public struct GoogleHandle: Sendable {
     /// Changes a user's photo as another admin would, outside Portrait.
     public func replacePhoto(ofUser key: String, with bytes: Data) async {
         guard let index = await service.state.user(key) else { return }
-        _ = await service.state.setPhoto(index, bytes: bytes, reencoded: false)
+        _ = await service.state.setPhoto(index, bytes: bytes, pending: .documented)
     }
 
     /// The user sets their own photo, which Google shows over any admin upload.

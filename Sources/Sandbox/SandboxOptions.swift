@@ -85,6 +85,12 @@ public struct SandboxOptions: Sendable {
     /// treat them.
     public var signInRedirectURIs = ["http://127.0.0.1/login/callback", "http://localhost/login/callback",
                                      "https://127.0.0.1/login/callback", "https://localhost/login/callback"]
+    /// How Graph and Google keep an upload (`CopyBehaviour`): what a download gives back.
+    public var graphCopies: CopyBehaviour = .documented
+    public var googleCopies: CopyBehaviour = .documented
+    /// Whether a photo's version moves once more when the service has made its copy (seen at the
+    /// next request for it): a write's own version then never confirms it.
+    public var copiesMoveVersion = false
     /// Seeds faults and photo choices, so a run can be repeated.
     public var seed: UInt64 = 1
 

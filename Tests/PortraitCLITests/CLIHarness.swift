@@ -1,4 +1,5 @@
 import Foundation
+import TestPhotographs
 import PortraitImaging
 import Testing
 
@@ -166,12 +167,21 @@ final class Workspace {
         try write(relative, try SamplePortrait.bitmap(seed: seed, width: 300, height: 400).encoded(as: .jpeg(quality: 90, orientation: nil)))
     }
 
-    /// A photographer's folder: `people` portraits mapped by CSV to `mail(index)`; returns its TOML.
-    func photographer(people: Int, mail: (Int) -> String) throws -> String {
+    /// A photographer's folder: `people` portraits mapped by CSV to `mail(index)` — sample
+    /// portraits, or one of `kinds` after another; returns its TOML.
+    func photographer(people: Int, kinds: [PhotoKind] = [], mail: (Int) -> String) throws -> String {
         var csv = "path,mail\n"
         for index in 0..<people {
-            try portrait("photos/IMG_\(index).jpg", seed: index)
-            csv += "IMG_\(index).jpg,\(mail(index))\n"
+            let file: String
+            if kinds.isEmpty {
+                file = "IMG_\(index).jpg"
+                try portrait("photos/\(file)", seed: index)
+            } else {
+                let kind = kinds[index % kinds.count]
+                file = "IMG_\(index).\(kind == .pngWithAlpha ? "png" : "jpg")"
+                try write("photos/\(file)", try kind.photo(seed: index))
+            }
+            csv += "\(file),\(mail(index))\n"
         }
         try write("photos/map.csv", csv)
         return """

@@ -2,13 +2,15 @@ import Foundation
 import PortraitCore
 import PortraitImaging
 import Sandbox
+import TestPhotographs
 import Testing
 
 /// A workspace with the sandbox's Entra tenant (`m365`) and Google domain (`gws`), a
 /// photographer's folder (`hr`) for the same people, and a `[sync]` table.
 extension Workspace {
-    func syncSetup(sandbox: Sandbox, people: Int, more: String = "", sync: String) throws {
-        let source = try photographer(people: people) { SamplePeople.mail($0, domain: sandbox.options.mailDomain) }
+    /// The photographer's `people` are the sandbox's users from `first` on, their photos of `kinds`.
+    func syncSetup(sandbox: Sandbox, people: Int, first: Int = 0, kinds: [PhotoKind] = [], more: String = "", sync: String) throws {
+        let source = try photographer(people: people, kinds: kinds) { SamplePeople.mail(first + $0, domain: sandbox.options.mailDomain) }
         try write("google-key.json", sandbox.google.serviceAccountKey(tokenURI: sandbox.baseURL + "/token"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path("google-key.json").path)
         try write("portrait.toml", """

@@ -66,8 +66,7 @@ import Testing
                 #expect(rendered.faceSquare == nil, "\(name)")
                 // Decoded alike (measured), the centre crop is the very same square.
                 let centre = try pipeline.render(photo, profiles: [RenditionProfile(side: 256)], measure: true)
-                #expect(rendered.fingerprints[.face] == centre.fingerprints[.centre], "\(name): no face, yet not the centre crop")
-                #expect(rendered.renditions[0].sha256 == centre.renditions[0].sha256, "\(name): no face, yet not the centre crop")
+                #expect(rendered.renditions.map(\.sha256) == centre.renditions.map(\.sha256), "\(name): no face, yet not the centre crop")
                 continue
             }
             let square = try #require(rendered.faceSquare)

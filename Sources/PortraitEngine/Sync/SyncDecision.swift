@@ -14,13 +14,17 @@ public struct PersonSituation: Sendable, Equatable {
         /// Why it falls short of the photo guidelines (`[guidelines]`); empty when it meets them
         /// or there are none.
         public var shortfalls: [String]
+        /// It was there when sync first read its source, and `existing = "approve"` takes such
+        /// photos as approved.
+        public var foundAtStart: Bool
 
-        public init(photo: String, firstSeen: Date, width: Int, height: Int, shortfalls: [String] = []) {
+        public init(photo: String, firstSeen: Date, width: Int, height: Int, shortfalls: [String] = [], foundAtStart: Bool = false) {
             self.photo = photo
             self.firstSeen = firstSeen
             self.width = width
             self.height = height
             self.shortfalls = shortfalls
+            self.foundAtStart = foundAtStart
         }
     }
 
@@ -149,38 +153,36 @@ extension SyncPolicy {
             guard case .photo(let candidate) = shows, situation.verdicts[candidate.photo] != .rejected else { return nil }
             return (name, candidate)
         }
-        let winner: (source: String, candidate: PersonSituation.Candidate)? = switch precedence {
-        case .ranked: candidates.first
-        case .latest: candidates.enumerated().max { a, b in
-                // The most recent wins; of equals, the higher ranked (earlier) one.
-                (a.element.candidate.firstSeen, b.offset) < (b.element.candidate.firstSeen, a.offset)
-            }?.element
+        let ordered = switch precedence {
+        case .ranked: candidates
+        // The most recent first; of equals, the higher ranked (earlier) one.
+        case .latest: candidates.enumerated().sorted { a, b in
+                (a.element.candidate.firstSeen, b.offset) > (b.element.candidate.firstSeen, a.offset)
+            }.map(\.element)
         }
 
-        // Which photo targets should show after this run, and which source's change waits.
+        // Which photo targets should show after this run, and which source's change waits. A
+        // photo that waits holds back nothing below it: the next photo in precedence that may be
+        // published is — except where the approved photo was made, for which it still stands.
         var shown = situation.approved
         var waiting: (source: String, photo: String)?
-        if let winner, winner.candidate.photo != situation.approved {
-            let photo = winner.candidate.photo
-            let side = min(winner.candidate.width, winner.candidate.height)
-            if situation.verdicts[photo] != .approved, approval.contains(winner.source) {
-                waiting = (winner.source, photo)
-                plan.queue = (photo, winner.source, "changed in \(winner.source); \(winner.source) needs approval")
-            } else if situation.verdicts[photo] != .approved, side < minSide {
-                waiting = (winner.source, photo)
-                plan.queue = (photo, winner.source, "too small (\(winner.candidate.width)×\(winner.candidate.height), under min_side \(minSide))")
-            } else if situation.verdicts[photo] != .approved, !winner.candidate.shortfalls.isEmpty {
-                waiting = (winner.source, photo)
-                plan.queue = (photo, winner.source, "against the photo guidelines: " + winner.candidate.shortfalls.joined(separator: "; "))
-            } else {
-                plan.approve = (photo, winner.source)
-                shown = photo
+        for (source, candidate) in ordered {
+            if candidate.photo == situation.approved { break }
+            if let reason = waitReason(candidate, from: source, verdict: situation.verdicts[candidate.photo]) {
+                if waiting == nil {
+                    waiting = (source, candidate.photo)
+                    plan.queue = (candidate.photo, source, reason)
+                    plan.changes.append(.init(action: .queue, from: source, to: [], reason: reason))
+                }
+                if situation.approved != nil, source == situation.approvedSource { break }
+                continue
             }
-            if let queued = plan.queue {
-                plan.changes.append(.init(action: .queue, from: queued.source, to: [], reason: queued.reason))
-            }
-        } else if winner == nil, situation.approved != nil, delete == .propagate,
-                  let origin = situation.approvedSource, (situation.sources[origin] ?? .nothing) == .nothing {
+            plan.approve = (candidate.photo, source)
+            shown = candidate.photo
+            break
+        }
+        if candidates.isEmpty, situation.approved != nil, delete == .propagate,
+           let origin = situation.approvedSource, (situation.sources[origin] ?? .nothing) == .nothing {
             // Removed where it came from (or the person is gone from there), and no other source
             // has one: removed everywhere.
             plan.deletes = targets.filter { name in
@@ -220,7 +222,7 @@ extension SyncPolicy {
                     // is recorded as shown so later runs need not compare it again.
                     plan.adopt.append(name)
                 } else if let waiting, waiting.source == name, ownPhoto == waiting.photo {
-                    if unapproved == .revert, situation.approved != nil {
+                    if unapproved == .revert {
                         steps.append((.revert, "unapproved change in \(name) (unapproved = \"revert\")", name))
                     }
                 } else if let ownPhoto, situation.verdicts[ownPhoto] == .rejected {
@@ -244,5 +246,21 @@ extension SyncPolicy {
             }
         }
         return plan
+    }
+
+    /// Why a candidate must wait for a person's approval, or nil when it may be published.
+    private func waitReason(_ candidate: PersonSituation.Candidate, from source: String, verdict: PersonSituation.Verdict?) -> String? {
+        guard verdict != .approved else { return nil }
+        let side = min(candidate.width, candidate.height)
+        if approval.contains(source), !candidate.foundAtStart {
+            return "changed in \(source); \(source) needs approval"
+        }
+        if side < minSide {
+            return "too small (\(candidate.width)×\(candidate.height), under min_side \(minSide))"
+        }
+        if !candidate.shortfalls.isEmpty {
+            return "against the photo guidelines: " + candidate.shortfalls.joined(separator: "; ")
+        }
+        return nil
     }
 }

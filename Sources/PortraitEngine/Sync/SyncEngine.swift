@@ -89,7 +89,8 @@ public struct SyncEngine: Sendable {
         var sources: [String: SourceState] = [:]
         for (name, _) in listings where policy.sources.contains(name) {
             guard let system = systems[name] else { continue }
-            sources[name] = SourceState(system: system, seen: try await store.seenVersions(system: name, location: system.location))
+            let seen = try await store.seenVersions(system: name, location: system.location)
+            sources[name] = SourceState(system: system, seen: seen, firstRead: !(try await store.hasFinishedSync(reading: name)))
         }
         // A source that could not be reached shows nothing certain: its people are left as they are.
         let unreachableSources = Set(policy.sources).intersection(report.unreachable.keys)
@@ -164,4 +165,6 @@ public struct SyncEngine: Sendable {
 struct SourceState: Sendable {
     let system: any PhotoSystem
     let seen: [String: SeenVersion]
+    /// No sync has read it to the end: the photos it shows were there before Portrait.
+    let firstRead: Bool
 }

@@ -56,12 +56,19 @@ struct SyncJob: Sendable {
         for name in unreachableSources { situation.sources[name] = .unknown }
         // The version each source showed, when read: a photo adopted there is recorded at it.
         var versions: [String: String] = [:]
+        // Targets that show a copy of the approved photo Portrait did not write (an echo someone
+        // put there): it stands, recorded so later runs need not compare it again.
+        var echoes: [String] = []
         for name in policy.sources {
             guard let source = sources[name], let account = person.accounts[name] else { continue }
             do {
                 let (shows, version) = try await view(account, in: source, item: items[name], approved: approved, photos: photos, person: id)
                 situation.sources[name] = shows
                 versions[name] = version
+                if shows == .echo, let approved, situation.targets[name] == .other {
+                    situation.targets[name] = .ours(photo: approved.sha256, current: true)
+                    echoes.append(name)
+                }
                 // A target showing its own new photo is not someone else's change there.
                 if case .photo = shows, situation.targets[name] == .nothing(wasOurs: false) { situation.targets[name] = .other }
             } catch let error as ImageError {
@@ -108,7 +115,7 @@ struct SyncJob: Sendable {
         if !plan.writes.isEmpty, let shown {
             await write(shown, to: plan, items: items, person: person, id: id, label: label, result: &result)
         }
-        for name in plan.adopt {
+        for name in plan.adopt + echoes.filter({ !plan.writes.contains($0) }) {
             guard let item = items[name] else { continue }
             await adopt(shown ?? "", in: item, version: versions[name], person: person, id: id, label: label, result: &result)
         }
@@ -181,7 +188,9 @@ struct SyncJob: Sendable {
             if let seen = source.seen[account.id], seen.photo == sha { firstSeen = seen.seenAt }
         }
         if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
-        return (.photo(try await candidate(sha, firstSeen: firstSeen)), version)
+        var found = try await candidate(sha, firstSeen: firstSeen)
+        found.foundAtStart = source.firstRead && policy.existing == .approve
+        return (.photo(found), version)
     }
 
     /// Notes what each photo not yet decided on lacks against the guidelines, measured on its
@@ -216,11 +225,22 @@ struct SyncJob: Sendable {
         // The approved photo first, then the others, newest first.
         let known = photos.sorted { ($0.status == .approved ? 1 : 0, $0.firstSeen) > ($1.status == .approved ? 1 : 0, $1.firstSeen) }
         for photo in known {
-            guard let stored = try await store.photo(photo.sha256), let fingerprint = Fingerprint(text: stored.fingerprint) else { continue }
-            if master.fingerprint.isCopy(of: fingerprint) { return photo.sha256 }
+            guard let stored = try await store.photo(photo.sha256) else { continue }
+            let kept = try await fingerprint(of: stored)
+            if master.readings.contains(where: { $0.isCopy(of: kept) }) { return photo.sha256 }
         }
         return try await store.savePhoto(master.jpeg, width: master.width, height: master.height,
                                          fingerprint: master.fingerprint.description).sha256
+    }
+
+    /// A kept photo's fingerprint; one kept before fingerprints were what they are now (store v6)
+    /// is taken again from its master, once.
+    private func fingerprint(of stored: StoredPhoto) async throws -> Fingerprint {
+        if let fingerprint = Fingerprint(text: stored.fingerprint) { return fingerprint }
+        let master = Photo(bytes: try store.photos.get(stored.sha256), version: stored.sha256, origin: "kept photo \(stored.sha256.prefix(12))")
+        let fingerprint = try await imaging.master(of: master).fingerprint
+        if !dryRun { try await store.updateFingerprint(of: stored.sha256, to: fingerprint.description) }
+        return fingerprint
     }
 
     // MARK: - Acting
@@ -251,7 +271,10 @@ struct SyncJob: Sendable {
         if let approve = plan.approve {
             let firstSeen: Date = if case .photo(let candidate)? = situation.sources[approve.source] { candidate.firstSeen } else { Date() }
             let approvedBefore = situation.verdicts[approve.photo] == .approved
-            let reason = approvedBefore ? "approved before" : policy.approval.contains(approve.source) ? "approved" : "policy: from \(approve.source)"
+            let foundAtStart: Bool = if case .photo(let candidate)? = situation.sources[approve.source] { candidate.foundAtStart } else { false }
+            let reason = approvedBefore ? "approved before"
+                : foundAtStart && policy.approval.contains(approve.source) ? "in \(approve.source) before the first sync (existing = \"approve\")"
+                : policy.approval.contains(approve.source) ? "approved" : "policy: from \(approve.source)"
             // A person's approval is recorded by `approve` itself; here the policy approves.
             try await store.approve(approve.photo, source: approve.source, firstSeen: firstSeen, by: "sync", reason: reason, event: event(approve.source, reason), action: .published)
         }
@@ -301,7 +324,8 @@ struct SyncJob: Sendable {
             let version = if let seen { seen } else { try await writer.remoteVersion(of: item.account, in: item.index.target) }
             try await store.recordWrite(PhotoWrite(
                 system: item.name, location: item.index.target.location, account: item.account, person: person.keys, personId: id,
-                state: WrittenState(renditionSHA256: "as-made:\(sha)", fingerprint: stored.fingerprint, profile: item.index.profileText,
+                state: WrittenState(renditionSHA256: "as-made:\(sha)", fingerprint: try await fingerprint(of: stored).description,
+                                    profile: item.index.profileText,
                                     sourceVersion: sha, remoteVersion: version, writtenAt: Date()),
                 audit: .init(runId: runId, action: .published, hashBefore: nil, hashAfter: sha,
                              detail: "the approved photo is the one made in \(item.name): nothing written")))

@@ -17,6 +17,15 @@ public struct SyncPolicy: Sendable, Equatable {
         case revert
     }
 
+    /// Photos already in an approval source when sync first reads it: nobody changed them, yet
+    /// they were never approved.
+    public enum Existing: String, Sendable, CaseIterable {
+        /// Take them as approved: the start, as the systems stand.
+        case approve
+        /// Queue each for a person's approval; meanwhile the next photo in precedence is published.
+        case queue
+    }
+
     public enum Deletion: String, Sendable, CaseIterable {
         /// A photo removed at its source: keep publishing the approved one.
         case keep
@@ -31,6 +40,7 @@ public struct SyncPolicy: Sendable, Equatable {
     /// Sources whose changes wait for approval.
     public var approval: Set<String>
     public var unapproved: Unapproved
+    public var existing: Existing
     public var delete: Deletion
     /// A source photo whose short side is below this is never published on its own.
     public var minSide: Int
@@ -43,12 +53,14 @@ public struct SyncPolicy: Sendable, Equatable {
     public static let defaultJoin: [MatchKey] = [.employeeId, .mail, .userPrincipalName]
 
     public init(sources: [String], targets: [String], precedence: Precedence = .ranked, approval: Set<String> = [],
-                unapproved: Unapproved = .hold, delete: Deletion = .keep, minSide: Int = 256, join: [MatchKey] = defaultJoin) {
+                unapproved: Unapproved = .hold, existing: Existing = .approve, delete: Deletion = .keep, minSide: Int = 256,
+                join: [MatchKey] = defaultJoin) {
         self.sources = sources
         self.targets = targets
         self.precedence = precedence
         self.approval = approval
         self.unapproved = unapproved
+        self.existing = existing
         self.delete = delete
         self.minSide = minSide
         self.join = join

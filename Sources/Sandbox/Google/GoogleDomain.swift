@@ -16,8 +16,10 @@ actor GoogleDomain {
     struct StoredPhoto: Sendable {
         var bytes: Data
         var etag: String
-        /// False while `bytes` are still the upload, before Google's 96×96 copy is made.
-        var reencoded: Bool
+        /// How Google's copy is to be made from `bytes`, still the upload; nil once they are the copy.
+        var pending: CopyBehaviour?
+        /// Whether the version has moved for the copy (`SandboxOptions.copiesMoveVersion`).
+        var settled = false
     }
 
     enum Admission: Sendable {
@@ -74,7 +76,7 @@ actor GoogleDomain {
         for mail in options.googleSelfSetPhotos {
             guard let index = byKey[mail.lowercased()] else { continue }
             let bytes = (try? SeedPhotos.jpeg(seed: 20_000 + index, side: GoogleService.photoSide)) ?? Data()
-            ownPhotos[index] = StoredPhoto(bytes: bytes, etag: etag(), reencoded: true)
+            ownPhotos[index] = StoredPhoto(bytes: bytes, etag: etag())
         }
         etagCounter = counter
         self.gate = gate
@@ -163,35 +165,50 @@ actor GoogleDomain {
     func photo(of index: Int) -> StoredPhoto? {
         if let etag = seeded.removeValue(forKey: index) {
             let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index, side: GoogleService.photoSide)) ?? Data()
-            adminPhotos[index] = StoredPhoto(bytes: bytes, etag: etag, reencoded: true)
+            adminPhotos[index] = StoredPhoto(bytes: bytes, etag: etag)
         }
+        settle(index)
         return ownPhotos[index] ?? adminPhotos[index]
     }
 
     /// The etag the listing shows, without drawing a seeded photo.
     func photoEtag(of index: Int) -> String? {
-        ownPhotos[index]?.etag ?? adminPhotos[index]?.etag ?? seeded[index]
+        settle(index)
+        return ownPhotos[index]?.etag ?? adminPhotos[index]?.etag ?? seeded[index]
     }
 
-    /// An admin's upload; the user's own photo, if any, still shows.
-    func setPhoto(_ index: Int, bytes: Data, reencoded: Bool) -> StoredPhoto {
+    /// An upload whose copy is still to be made has its version moved, when copies move versions.
+    private func settle(_ index: Int) {
+        guard options.copiesMoveVersion, let photo = adminPhotos[index], photo.pending != nil, !photo.settled else { return }
+        adminPhotos[index]?.etag = nextEtag()
+        adminPhotos[index]?.settled = true
+    }
+
+    /// An admin's upload; `pending` says how Google's copy is made from it (nil: it is the copy).
+    /// The user's own photo, if any, still shows.
+    func setPhoto(_ index: Int, bytes: Data, pending: CopyBehaviour?) -> StoredPhoto {
         seeded.removeValue(forKey: index)
-        let photo = StoredPhoto(bytes: bytes, etag: nextEtag(), reencoded: reencoded)
+        let photo = StoredPhoto(bytes: bytes, etag: nextEtag(), pending: pending)
         adminPhotos[index] = photo
         gate.record { $0.uploads += 1 }
         return ownPhotos[index] ?? photo
     }
 
+    /// How the copy of the next upload is made: `googleCopies`, with `random` drawn now.
+    func nextCopy() -> CopyBehaviour {
+        options.googleCopies != .random ? options.googleCopies : CopyBehaviour.drawn[Int(gate.next() % UInt64(CopyBehaviour.drawn.count))]
+    }
+
     /// The user's own photo, set outside Portrait.
     func setOwnPhoto(_ index: Int, bytes: Data) {
-        ownPhotos[index] = StoredPhoto(bytes: bytes, etag: nextEtag(), reencoded: true)
+        ownPhotos[index] = StoredPhoto(bytes: bytes, etag: nextEtag())
     }
 
     /// Keeps Google's copy of an upload, unless the photo changed meanwhile.
-    func storeReencoded(_ index: Int, etag: String, bytes: Data) {
+    func storeCopy(_ index: Int, etag: String, bytes: Data) {
         guard adminPhotos[index]?.etag == etag else { return }
         adminPhotos[index]?.bytes = bytes
-        adminPhotos[index]?.reencoded = true
+        adminPhotos[index]?.pending = nil
     }
 
     /// Removes the photo shown, the user's own and any admin upload alike.

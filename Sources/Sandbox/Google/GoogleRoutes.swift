@@ -163,9 +163,10 @@ struct GoogleService: Sendable {
                 return .googleError(.badRequest, reason: "invalid", message: "Invalid Input: photoData")
             }
             // Google keeps its own 96×96 copy (see `ServiceCopy`).
-            let isCopy = ServiceCopy.isKept(bytes, header: header, side: Self.photoSide, exact: true)
+            let copy = await state.nextCopy()
+            let isCopy = copy == .documented && ServiceCopy.isKept(bytes, header: header, side: Self.photoSide, exact: true)
             let shown = await state.setPhoto(index, bytes: isCopy ? ServiceCopy.marked(bytes, by: "Google Workspace user photo") : bytes,
-                                             reencoded: isCopy)
+                                             pending: isCopy ? nil : copy)
             return .json(.ok, photoJSON(user, shown, data: false))
         case .DELETE:
             guard await state.deletePhoto(index) else {
@@ -191,15 +192,16 @@ struct GoogleService: Sendable {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 
-    /// The photo as Google serves it: an upload is made into the 96×96 copy (off the cooperative
-    /// threads) once, when first read.
+    /// The photo as Google serves it: its copy of an upload (documented: 96×96) is made (off the
+    /// cooperative threads) once, when first read.
     func servedPhoto(_ index: Int) async -> GoogleDomain.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
-        if !photo.reencoded {
-            let upload = photo.bytes
-            photo.bytes = await ServiceCopy.reencoded(upload, side: Self.photoSide, upscale: true, pipeline: pipeline)
-            photo.reencoded = true
-            await state.storeReencoded(index, etag: photo.etag, bytes: photo.bytes)
+        if let pending = photo.pending {
+            photo.bytes = pending == .documented
+                ? await ServiceCopy.documented(photo.bytes, side: Self.photoSide, upscale: true, pipeline: pipeline)
+                : await ServiceCopy.made(photo.bytes, by: pending)
+            photo.pending = nil
+            await state.storeCopy(index, etag: photo.etag, bytes: photo.bytes)
         }
         return photo
     }

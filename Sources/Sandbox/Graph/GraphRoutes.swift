@@ -131,10 +131,11 @@ struct GraphService: Sendable {
                 return .graphError(.badRequest, "ErrorInvalidImage", "The file you chose isn't an image.")
             }
             let side = min(648, header.width, header.height)
-            if ServiceCopy.isKept(request.body, header: header, side: 648, exact: false) {
-                _ = await state.setPhoto(index, bytes: ServiceCopy.marked(request.body, by: "Microsoft Graph profile photo copy"), side: side, reencoded: true)
+            let copy = await state.nextCopy()
+            if copy == .documented, ServiceCopy.isKept(request.body, header: header, side: 648, exact: false) {
+                _ = await state.setPhoto(index, bytes: ServiceCopy.marked(request.body, by: "Microsoft Graph profile photo copy"), side: side, pending: nil)
             } else {
-                _ = await state.setPhoto(index, bytes: request.body, side: side, reencoded: false)
+                _ = await state.setPhoto(index, bytes: request.body, side: side, pending: copy)
             }
             return SandboxResponse(status: .ok)
         case .DELETE where value:
@@ -147,15 +148,16 @@ struct GraphService: Sendable {
         }
     }
 
-    /// The photo as Graph serves it: an upload is re-encoded (off the cooperative threads) once,
-    /// when first read.
+    /// The photo as Graph serves it: its copy of an upload is made (off the cooperative threads)
+    /// once, when first read.
     func servedPhoto(_ index: Int) async -> GraphTenant.StoredPhoto? {
         guard var photo = await state.photo(of: index) else { return nil }
-        if !photo.reencoded {
-            let upload = photo.bytes
-            photo.bytes = await ServiceCopy.reencoded(upload, side: 648, upscale: false, pipeline: pipeline)
-            photo.reencoded = true
-            await state.storeReencoded(index, etag: photo.etag, bytes: photo.bytes)
+        if let pending = photo.pending {
+            photo.bytes = pending == .documented
+                ? await ServiceCopy.documented(photo.bytes, side: 648, upscale: false, pipeline: pipeline)
+                : await ServiceCopy.made(photo.bytes, by: pending)
+            photo.pending = nil
+            await state.storeCopy(index, etag: photo.etag, bytes: photo.bytes)
         }
         return photo
     }

@@ -15,8 +15,10 @@ actor GraphTenant {
         var bytes: Data
         var etag: String
         var side: Int
-        /// False while `bytes` are still the upload, before Graph's own copy is made.
-        var reencoded: Bool
+        /// How Graph's copy is to be made from `bytes`, still the upload; nil once they are the copy.
+        var pending: CopyBehaviour?
+        /// Whether the version has moved for the copy (`SandboxOptions.copiesMoveVersion`).
+        var settled = false
     }
 
     /// Admission of one Graph request: let through (holding a photo slot or not), or answered now.
@@ -143,26 +145,38 @@ actor GraphTenant {
         return users[min(start, users.count)..<min(start + size, users.count)]
     }
 
+    /// The photo; an upload whose copy is still to be made has its version moved first, when
+    /// copies move versions.
     func photo(of index: Int) -> StoredPhoto? {
         if seeded.remove(index) != nil {
             photos[index] = Self.seedPhoto(index, etag: nextEtag())
         }
+        if options.copiesMoveVersion, let photo = photos[index], photo.pending != nil, !photo.settled {
+            photos[index]?.etag = nextEtag()
+            photos[index]?.settled = true
+        }
         return photos[index]
     }
 
-    func setPhoto(_ index: Int, bytes: Data, side: Int, reencoded: Bool) -> String {
+    /// A photo uploaded; `pending` says how Graph's copy is made from it (nil: it is the copy).
+    func setPhoto(_ index: Int, bytes: Data, side: Int, pending: CopyBehaviour?) -> String {
         let etag = nextEtag()
         seeded.remove(index)
-        photos[index] = StoredPhoto(bytes: bytes, etag: etag, side: side, reencoded: reencoded)
+        photos[index] = StoredPhoto(bytes: bytes, etag: etag, side: side, pending: pending)
         gate.record { $0.uploads += 1 }
         return etag
     }
 
+    /// How the copy of the next upload is made: `graphCopies`, with `random` drawn now.
+    func nextCopy() -> CopyBehaviour {
+        options.graphCopies != .random ? options.graphCopies : CopyBehaviour.drawn[Int(gate.next() % UInt64(CopyBehaviour.drawn.count))]
+    }
+
     /// Keeps Graph's copy of an upload, unless the photo changed meanwhile.
-    func storeReencoded(_ index: Int, etag: String, bytes: Data) {
+    func storeCopy(_ index: Int, etag: String, bytes: Data) {
         guard photos[index]?.etag == etag else { return }
         photos[index]?.bytes = bytes
-        photos[index]?.reencoded = true
+        photos[index]?.pending = nil
     }
 
     func deletePhoto(_ index: Int) -> Bool {
@@ -181,7 +195,7 @@ actor GraphTenant {
 
     private static func seedPhoto(_ index: Int, etag: String) -> StoredPhoto {
         let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index)) ?? Data()
-        return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side, reencoded: true)
+        return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side)
     }
 }
 
