@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdBcrypt
+import PortraitCore
 import PortraitStore
 
 /// Local console accounts (`type = "local"`): for first setup and sites without an identity
@@ -27,7 +28,9 @@ public enum LocalAccounts {
     /// costs the same time as a wrong password, so that timing does not tell which names exist.
     static func verify(name: String, password: String, in store: Store) async throws -> (name: String, role: ConsoleRole)? {
         let user = try await store.consoleUser(named: name)
-        let matches = Bcrypt.verify(password, hash: user?.passwordHash ?? unknownUserHash)
+        // A quarter of a second of CPU: on Dispatch's threads, so that the console's few
+        // cooperative threads go on answering every other request (and a sync) meanwhile.
+        let matches = try await offload { Bcrypt.verify(password, hash: user?.passwordHash ?? unknownUserHash) }
         guard let user, matches, let role = ConsoleRole(rawValue: user.role) else { return nil }
         return (user.name, role)
     }

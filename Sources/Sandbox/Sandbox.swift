@@ -19,10 +19,12 @@ public final class Sandbox: Sendable {
     private let server: SandboxHTTPServer
 
     public static func start(_ options: SandboxOptions) async throws -> Sandbox {
-        let graph = try GraphService(options: options)
-        let google = try GoogleService(options: options)
-        let entraSignIn = try OpenIDProvider(.entra, options: options)
-        let googleSignIn = try OpenIDProvider(.google, options: options)
+        // Each makes RSA keys: seconds of CPU on a loaded machine, kept off the cooperative threads
+        // that serve this and every other sandbox in the process.
+        let (graph, google, entraSignIn, googleSignIn) = try await offload {
+            (try GraphService(options: options), try GoogleService(options: options),
+             try OpenIDProvider(.entra, options: options), try OpenIDProvider(.google, options: options))
+        }
         let server = try await SandboxHTTPServer(host: options.host, port: options.port) { request in
             if request.method == .GET, request.path == "/_sandbox/stats" {
                 let stats = AllStats(graph: await graph.state.stats, google: await google.state.stats,

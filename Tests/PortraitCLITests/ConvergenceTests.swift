@@ -8,7 +8,7 @@ import Testing
 /// with every kind of photo, push and sync to Graph and Google write each photo once; the second
 /// run writes nothing and downloads at most one confirmation per photo written; the third
 /// downloads nothing.
-@Suite struct ConvergenceTests {
+@Suite(.serialized) struct ConvergenceTests {
     /// Two people of each kind.
     static let people = PhotoKind.allCases.count * 2
 
@@ -42,6 +42,7 @@ import Testing
 
     func expectSettled(_ runs: [Counts], _ what: String) {
         let n = Self.people
+        print("\(what): \(runs.enumerated().map { "run \($0 + 1): \($1)" }.joined(separator: " | "))")
         #expect(runs[0].uploads == (n, n), "\(what), first run: \(runs[0])")
         #expect(runs[1].uploads == (0, 0) && runs[1].downloads.graph <= n && runs[1].downloads.google <= n, "\(what), second run: \(runs[1])")
         #expect(runs[2].uploads == (0, 0) && runs[2].downloads == (0, 0), "\(what), third run: \(runs[2])")

@@ -90,8 +90,9 @@ actor OpenIDProvider {
     // MARK: - What tests do from outside
 
     /// A new signing key, published beside the old one, signs from now on — as providers rotate.
-    func rotateKey() throws {
-        keys = Array(keys.suffix(1)) + [try Self.newKey()]
+    func rotateKey() async throws {
+        let key = try await offload { try Self.newKey() }
+        keys = Array(keys.suffix(1)) + [key]
     }
 
     /// The next ID token issued is spoiled this way.
