@@ -116,6 +116,12 @@ enum ReportText {
         } else if report.errors.isEmpty && report.unreachable.isEmpty {
             lines += ["", "Nothing to change: every target shows each person's approved photo."]
         }
+        for (source, found) in report.foundAtStart.sorted(by: { $0.key < $1.key }) {
+            let photos = found.approved + found.queued
+            lines += ["", "First sync of \(source): \(photos) photo\(photos == 1 ? " was" : "s were") already there (nobody approved \(photos == 1 ? "it" : "them") in Portrait)" + (found.queued == 0
+                ? "; \(report.dryRun ? "would be " : "")taken as approved (existing = \"approve\"; existing = \"queue\" has a person approve each)."
+                : "; \(found.queued) \(report.dryRun ? "would wait" : "wait") for approval (existing = \"queue\"), and meanwhile \(found.queued == 1 ? "that person gets" : "those people get") the next photo in precedence elsewhere.")]
+        }
         if report.waiting > 0 {
             lines += ["", "\(report.waiting) photo\(report.waiting == 1 ? "" : "s") waiting for approval\(report.queued > 0 ? " (\(report.queued) new)" : ""): portrait queue"]
         }

@@ -83,6 +83,7 @@ struct SyncJSON: Encodable {
     var targets: [String: TargetTally]
     var queued: Int
     var waiting: Int
+    var foundAtStart: [String: SyncReport.FoundAtStart]
     var errors: [ReportedProblem]
     var warnings: [ReportedProblem]
     var unreachable: [String: String]
@@ -98,6 +99,7 @@ struct SyncJSON: Encodable {
         targets = report.targets
         queued = report.queued
         waiting = report.waiting
+        foundAtStart = report.foundAtStart
         errors = report.errors
         warnings = report.warnings
         unreachable = report.unreachable
@@ -112,5 +114,6 @@ struct SyncJSON: Encodable {
         case dryRun = "dry_run"
         case runId = "run_id"
         case exitCode = "exit_code"
+        case foundAtStart = "first_sync"
     }
 }

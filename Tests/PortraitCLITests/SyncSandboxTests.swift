@@ -309,3 +309,78 @@ extension LDAPCLITests {
         }
     }
 }
+
+/// The first sync of a tenant that already has photos, as `existing` says: nobody is left
+/// without a photo, nothing is written twice, and decisions lose no waiting photo.
+@Suite struct FirstSyncTests {
+    static let people = 20
+    /// People 0, 2, 4… have a photo in Entra before Portrait's first sync.
+    static let withPhoto = stride(from: 0, to: people, by: 2).map { $0 }
+
+    func setUp(_ sandbox: Sandbox, existing: String) async throws -> Workspace {
+        for index in Self.withPhoto {
+            await sandbox.graph.replacePhoto(ofUser: SamplePeople.mail(index, domain: "example.com"), with: try newPortrait(seed: 500 + index))
+        }
+        let work = try Workspace()
+        try work.syncSetup(sandbox: sandbox, people: Self.people, sync: """
+            sources = ["m365", "hr"]
+            targets = ["m365", "gws"]
+            approval = ["m365"]
+            existing = "\(existing)"
+            """)
+        return work
+    }
+
+    func uploads(_ sandbox: Sandbox) async -> (Int, Int) { (await sandbox.graph.stats().uploads, await sandbox.google.stats().uploads) }
+
+    @Test func photosAlreadyThereAreTakenAsApprovedByDefault() async throws {
+        try await withSandbox({ $0.users = Self.people }) { sandbox in
+            let work = try await setUp(sandbox, existing: "approve")
+            let before = await uploads(sandbox)
+            let dry = try await work.sync("--dry-run")
+            #expect(dry.status == 0, "\(dry.output)")
+            let found = (dry.json["first_sync"] as? [String: [String: Int]])?["m365"]
+            #expect(found == ["approved": Self.withPhoto.count, "queued": 0], "\(dry.output)")
+            let text = try await work.cli.running(["sync", "--config", "portrait.toml", "--dry-run"], environment: [Workspace.secretVariable: "sandbox-secret"])
+            #expect(text.stdout.contains("First sync of m365: \(Self.withPhoto.count) photos were already there"), "\(text.stdout)")
+
+            let first = try await work.sync()
+            #expect(first.status == 0 && first.json["queued"] as? Int == 0, "\(first.output)")
+            // Everyone gets a photo in Google; Entra keeps its own and gets HR's where it had none.
+            #expect(tally(first.json, "gws", "uploaded") == Self.people && tally(first.json, "m365", "uploaded") == Self.people - Self.withPhoto.count,
+                    "\(first.output)")
+            let written = await uploads(sandbox)
+            #expect(written.0 - before.0 == Self.people - Self.withPhoto.count && written.1 - before.1 == Self.people)
+            let second = try await work.sync()
+            #expect(syncChanges(second.json).isEmpty && second.json["queued"] as? Int == 0, "\(second.output)")
+            #expect(await uploads(sandbox) == written, "an unchanged second sync writes nothing")
+        }
+    }
+
+    @Test func queuedPhotosWaitWhileEveryoneGetsTheNextPhotoAndDecisionsLoseNone() async throws {
+        try await withSandbox({ $0.users = Self.people }) { sandbox in
+            let work = try await setUp(sandbox, existing: "queue")
+            let first = try await work.sync()
+            #expect(first.status == 0 && first.json["queued"] as? Int == Self.withPhoto.count, "\(first.output)")
+            #expect((first.json["first_sync"] as? [String: [String: Int]])?["m365"] == ["approved": 0, "queued": Self.withPhoto.count])
+            // Nobody is left without a photo in Google: HR's, next in rank, meanwhile; Entra's own stay (hold).
+            #expect(tally(first.json, "gws", "uploaded") == Self.people, "\(first.output)")
+            #expect(tally(first.json, "m365", "uploaded") == Self.people - Self.withPhoto.count, "\(first.output)")
+
+            let (approved, rejected) = (SamplePeople.mail(0, domain: "example.com"), SamplePeople.mail(2, domain: "example.com"))
+            #expect(try work.cli.run(["approve", approved, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
+            #expect(try work.cli.run(["reject", rejected, "--config", "portrait.toml", "--reason", "not a portrait"]).status == 0)
+            let googleBefore = await sandbox.google.stats().uploads
+            let decided = try await work.sync()
+            #expect(decided.status == 0, "\(decided.output)")
+            let published = syncChanges(decided.json).filter { $0["person"] as? String == approved }
+            #expect(published.map { $0["action"] as? String } == ["publish"] && published.first?["to"] as? [String] == ["gws"], "\(decided.output)")
+            #expect(await sandbox.google.stats().uploads == googleBefore + 1, "the approved photo, and nothing else, written")
+            let queue = try work.cli.run(["queue", "--config", "portrait.toml", "--json"])
+            let waiting = try #require(try queue.json()["waiting"] as? [[String: Any]])
+            #expect(waiting.count == Self.withPhoto.count - 2, "the undecided photos still wait: \(queue.stdout)")
+            let again = try await work.sync()
+            #expect(syncChanges(again.json).isEmpty, "\(again.output)")
+        }
+    }
+}

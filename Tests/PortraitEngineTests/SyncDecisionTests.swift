@@ -64,6 +64,47 @@ import Testing
         #expect(plan.changes.map(\.action) == [.queue])
     }
 
+    @Test func aWaitingPhotoHoldsBackNothingBelowIt() {
+        // A first sync: Entra's photo waits; HR's, next in rank and needing no approval, is published
+        // everywhere else — and, with hold, Entra keeps its own until someone decides.
+        let situation = S(sources: ["entra": Self.photo("B"), "hr": Self.photo("A")],
+                          targets: ["entra": .other, "ad": .nothing(wasOurs: false), "gws": .nothing(wasOurs: false)])
+        var queueing = Self.engineer
+        queueing.existing = .queue
+        let held = queueing.decide(situation)
+        #expect(held.queue?.photo == "B" && held.queue?.source == "entra")
+        #expect(held.approve?.photo == "A" && held.approve?.source == "hr")
+        #expect(held.writes == ["ad", "gws"])
+        queueing.unapproved = .revert
+        let reverted = queueing.decide(situation)
+        #expect(reverted.approve?.photo == "A")
+        #expect(reverted.writes == ["entra", "ad", "gws"], "revert: the approved photo goes where the waiting one was made")
+        #expect(reverted.changes.map(\.action) == [.queue, .revert, .publish])
+    }
+
+    @Test func aWaitingPhotoWhereTheApprovedOneWasMadeKeepsTheApprovedOne() {
+        // Entra's approved photo A stands for Entra while its new photo C waits: HR's B below it does not take over.
+        let plan = Self.engineer.decide(S(approved: "A", approvedSource: "entra", sources: ["entra": Self.photo("C", at: 60), "hr": Self.photo("B")],
+                                          targets: ["entra": .other, "ad": .ours(photo: "A", current: true)]))
+        #expect(plan.queue?.photo == "C")
+        #expect(plan.approve == nil && plan.writes.isEmpty)
+    }
+
+    @Test func photosFoundAtTheStartAreApprovedOrQueuedAsSet() {
+        let found = S.SourceShows.photo(.init(photo: "B", firstSeen: Self.t0, width: 800, height: 800, foundAtStart: true))
+        let situation = S(sources: ["entra": found, "hr": Self.photo("A")], targets: ["entra": .other, "ad": .nothing(wasOurs: false)])
+        let taken = Self.engineer.decide(situation)
+        #expect(taken.approve?.photo == "B" && taken.queue == nil, "existing = approve: the start, as the systems stand")
+        #expect(taken.adopt == ["entra"] && taken.writes == ["ad"])
+        var queueing = Self.engineer
+        queueing.existing = .queue
+        let queued = queueing.decide(situation)
+        #expect(queued.queue?.photo == "B" && queued.approve?.photo == "A")
+        // Found at the start, yet too small: it waits all the same.
+        let small = S.SourceShows.photo(.init(photo: "B", firstSeen: Self.t0, width: 120, height: 120, foundAtStart: true))
+        #expect(Self.engineer.decide(S(sources: ["entra": small, "hr": Self.photo("A")], targets: ["ad": .nothing(wasOurs: false)])).queue?.photo == "B")
+    }
+
     @Test func revertPutsTheApprovedPhotoBackWhereTheChangeWasMade() {
         var policy = Self.engineer
         policy.unapproved = .revert

@@ -14,8 +14,8 @@ public struct PersonSituation: Sendable, Equatable {
         /// Why it falls short of the photo guidelines (`[guidelines]`); empty when it meets them
         /// or there are none.
         public var shortfalls: [String]
-        /// It was there when sync first read its source, and `existing = "approve"` takes such
-        /// photos as approved.
+        /// It was there when sync first read its source (before Portrait: `existing` says whether
+        /// such a photo from an approval source is taken as approved).
         public var foundAtStart: Bool
 
         public init(photo: String, firstSeen: Date, width: Int, height: Int, shortfalls: [String] = [], foundAtStart: Bool = false) {
@@ -252,7 +252,7 @@ extension SyncPolicy {
     private func waitReason(_ candidate: PersonSituation.Candidate, from source: String, verdict: PersonSituation.Verdict?) -> String? {
         guard verdict != .approved else { return nil }
         let side = min(candidate.width, candidate.height)
-        if approval.contains(source), !candidate.foundAtStart {
+        if approval.contains(source), !(candidate.foundAtStart && existing == .approve) {
             return "changed in \(source); \(source) needs approval"
         }
         if side < minSide {

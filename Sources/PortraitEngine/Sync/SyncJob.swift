@@ -82,6 +82,15 @@ struct SyncJob: Sendable {
 
         if let guidelines = policy.guidelines { await measureNewPhotos(against: guidelines, in: &situation, label: label) }
         let plan = policy.decide(situation)
+        func foundAtStart(_ photo: String?, in source: String?) -> Bool {
+            guard let source, policy.approval.contains(source), case .photo(let candidate)? = situation.sources[source] else { return false }
+            return candidate.photo == photo && candidate.foundAtStart
+        }
+        if foundAtStart(plan.approve?.photo, in: plan.approve?.source), let source = plan.approve?.source {
+            result.foundAtStart = (source, true)
+        } else if policy.existing == .queue, foundAtStart(plan.queue?.photo, in: plan.queue?.source), let source = plan.queue?.source {
+            result.foundAtStart = (source, false)
+        }
         // A photo already waiting is not news: the queue says it waits.
         let alreadyWaiting = photos.contains { $0.sha256 == plan.queue?.photo && $0.status == .waiting }
         result.changes = plan.changes.filter { !(alreadyWaiting && $0.action == .queue) }
@@ -189,7 +198,7 @@ struct SyncJob: Sendable {
         }
         if sha == approved?.sha256 && approved?.source != system.name { return (.echo, version) }
         var found = try await candidate(sha, firstSeen: firstSeen)
-        found.foundAtStart = source.firstRead && policy.existing == .approve
+        found.foundAtStart = source.firstRead
         return (.photo(found), version)
     }
 
@@ -273,7 +282,7 @@ struct SyncJob: Sendable {
             let approvedBefore = situation.verdicts[approve.photo] == .approved
             let foundAtStart: Bool = if case .photo(let candidate)? = situation.sources[approve.source] { candidate.foundAtStart } else { false }
             let reason = approvedBefore ? "approved before"
-                : foundAtStart && policy.approval.contains(approve.source) ? "in \(approve.source) before the first sync (existing = \"approve\")"
+                : foundAtStart && policy.existing == .approve && policy.approval.contains(approve.source) ? "in \(approve.source) before the first sync (existing = \"approve\")"
                 : policy.approval.contains(approve.source) ? "approved" : "policy: from \(approve.source)"
             // A person's approval is recorded by `approve` itself; here the policy approves.
             try await store.approve(approve.photo, source: approve.source, firstSeen: firstSeen, by: "sync", reason: reason, event: event(approve.source, reason), action: .published)

@@ -18,6 +18,13 @@ public struct SyncReport: Sendable {
     public var people = 0
     public var done = 0
     public var changes: [Change] = []
+    /// Per approval source read for the first time: the photos already there, taken as approved or
+    /// queued as `existing` says.
+    public var foundAtStart: [String: FoundAtStart] = [:]
+    public struct FoundAtStart: Sendable, Equatable, Encodable {
+        public var approved = 0
+        public var queued = 0
+    }
     /// Photos put in the approval queue this run, and waiting in all.
     public var queued = 0
     public var waiting = 0
@@ -42,6 +49,9 @@ public struct SyncReport: Sendable {
         errors += result.errors
         warnings += result.result.warnings
         if result.queued { queued += 1 }
+        if let found = result.foundAtStart {
+            if found.approved { foundAtStart[found.source, default: .init()].approved += 1 } else { foundAtStart[found.source, default: .init()].queued += 1 }
+        }
         for outcome in result.result.outcomes {
             targets[outcome.system]?.count(outcome)
             switch (outcome.action, outcome.failure) {
@@ -76,4 +86,6 @@ struct SyncPersonResult: Sendable {
     /// Problems that are the person's, not one target's (a source photo that cannot be read).
     var errors: [ReportedProblem] = []
     var queued = false
+    /// A photo that was in an approval source before the first sync, and whether it was approved.
+    var foundAtStart: (source: String, approved: Bool)?
 }
