@@ -90,16 +90,25 @@ struct QueueJSON: Encodable {
     var waiting: [Item]
 }
 
-/// What `approve` and `reject` share: each named person's waiting photo, decided and audited.
+/// What `approve`, `reject` and `reopen` share: each named person's photo, decided (or the
+/// decision undone) and audited.
 struct Decision {
-    let verdict: ApprovalDesk.Verdict
+    enum Verdict: String {
+        case approved, rejected, reopened
+    }
+
+    let verdict: Verdict
     let people: [String]
     let reason: String?
     let by: String
     let common: CommonOptions
 
     func run() async throws {
-        let command = verdict == .approved ? "approve" : "reject"
+        let command = switch verdict {
+        case .approved: "approve"
+        case .rejected: "reject"
+        case .reopened: "reopen"
+        }
         var decided: [DecisionJSON.Item] = []
         var errors: [ReportedProblemJSON] = []
         do {
@@ -109,9 +118,17 @@ struct Decision {
             for name in people {
                 do {
                     let id = try await person(named: name, in: store)
-                    let done = try await desk.decide(verdict, person: id, by: by, reason: reason)
+                    let done = switch verdict {
+                    case .approved: try await desk.decide(.approved, person: id, by: by, reason: reason)
+                    case .rejected: try await desk.decide(.rejected, person: id, by: by, reason: reason)
+                    case .reopened: try await desk.reopen(person: id, by: by, reason: reason)
+                    }
                     decided.append(.init(person: done.person, source: done.source, photo: done.photo))
                 } catch let error as ApprovalDesk.NothingWaiting {
+                    errors.append(.init(person: name, message: error.description))
+                } catch let error as ApprovalDesk.NothingDecided {
+                    errors.append(.init(person: name, message: error.description))
+                } catch let error as StoreError {
                     errors.append(.init(person: name, message: error.description))
                 } catch let error as UsageError {
                     errors.append(.init(person: name, message: error.description))
@@ -124,13 +141,17 @@ struct Decision {
             Terminal.json(DecisionJSON(command: command, decided: decided, errors: errors, exitCode: errors.isEmpty ? 0 : ExitStatus.someFailed.rawValue))
         } else {
             for item in decided {
-                Terminal.out("\(item.person): \(verdict.rawValue) the photo from \(item.source)")
+                Terminal.out("\(item.person): \(verdict.rawValue) the photo from \(item.source)\(verdict == .reopened ? ": it waits again" : "")")
             }
             for error in errors { Terminal.err("error: \(error.person): \(error.message)") }
             if !decided.isEmpty {
-                Terminal.out(verdict == .approved
-                    ? "The next sync publishes \(decided.count == 1 ? "it" : "them") to every target."
-                    : "The next sync puts the approved photo back where \(decided.count == 1 ? "it was" : "they were") made.")
+                let one = decided.count == 1
+                let next = switch verdict {
+                case .approved: "The next sync publishes \(one ? "it" : "them") to every target."
+                case .rejected: "The next sync puts the approved photo back where \(one ? "it was" : "they were") made."
+                case .reopened: "\(one ? "It waits" : "They wait") for a decision again: portrait queue."
+                }
+                Terminal.out(next)
             }
         }
         if !errors.isEmpty { throw CommandExit(status: .someFailed) }
@@ -217,5 +238,32 @@ struct RejectCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Decision(verdict: .rejected, people: people, reason: reason, by: by ?? Decision.osUser, common: common).run()
+    }
+}
+
+struct ReopenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen",
+        abstract: "Undo each named person's last approval or rejection: the photo waits for a decision again."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "People, by mail, UPN, employee id or logon name.")
+    var people: [String]
+
+    @Option(name: .long, help: "Why, for the audit log.")
+    var reason: String?
+
+    @Option(name: .long, help: "Who reopens, for the audit log (default: the OS user).")
+    var by: String?
+
+    func validate() throws {
+        guard !people.isEmpty else { throw ValidationError("name at least one person") }
+        if let tooLong = reason.flatMap(ApprovalDesk.lengthProblem) { throw ValidationError("--reason \(tooLong)") }
+    }
+
+    func run() async throws {
+        try await Decision(verdict: .reopened, people: people, reason: reason, by: by ?? Decision.osUser, common: common).run()
     }
 }

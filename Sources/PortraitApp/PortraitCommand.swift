@@ -12,7 +12,7 @@ public struct PortraitCommand: AsyncParsableCommand {
             configuration error, nothing done; 3 a system could not be reached or refused the credentials.
             """,
         version: PortraitCommand.version,
-        subcommands: [PushCommand.self, PullCommand.self, SyncCommand.self, QueueCommand.self, ApproveCommand.self, RejectCommand.self,
+        subcommands: [PushCommand.self, PullCommand.self, SyncCommand.self, QueueCommand.self, ApproveCommand.self, RejectCommand.self, ReopenCommand.self,
                       StatusCommand.self, HistoryCommand.self, CheckCommand.self, CheckPhotosCommand.self, LogCommand.self, ServeCommand.self,
                       UserCommand.self, SandboxCommand.self, SamplesCommand.self]
     )

@@ -105,7 +105,8 @@ public struct Console: Sendable {
             let found = query.isEmpty ? [] : try await store.searchPeople(query, limit: PeoplePage.limit + 1)
             return pages.html("people", PeoplePage(query: query, found: found, visitor: context.visitor!))
         }
-        signedIn.get("people/:id") { _, context in try await person(context) }
+        signedIn.get("people/:id") { request, context in try await person(request, context) }
+        signedIn.post("people/:id/reopen") { request, context in try await reopen(request, context) }
         signedIn.get("coverage") { _, context in
             var status: SyncStatus?
             if let policy { status = try await SyncStatus(store: store, policy: policy) }
@@ -297,14 +298,33 @@ public struct Console: Sendable {
 
     // MARK: - People
 
-    private func person(_ context: ConsoleContext) async throws -> Response {
+    private func reopen(_ request: Request, _ context: ConsoleContext) async throws -> Response {
+        let visitor = context.visitor!
+        if let refused = try await refuseForgedForm(request, visitor: visitor).refusal { return refused }
+        guard let id = context.parameters.get("id", as: Int64.self) else { return try await person(request, context) }
+        guard visitor.mayDecide else {
+            return viewerRefused(visitor, "view people but not reopen a decision", link: "/people/\(id)", linkText: "Back to the person")
+        }
+        do {
+            let done = try await ApprovalDesk(store: store).reopen(person: id, by: visitor.name, reason: nil)
+            logger.info("console: \(visitor.name) reopened the decision on the photo of \(LogText.quoted(done.person)) from \(done.source)")
+            return Self.redirect("/people/\(id)?reopened=1")
+        } catch let error as ApprovalDesk.NothingDecided {
+            return pages.message(.conflict, heading: "Nothing to reopen", text: "\(error)", visitor: visitor, link: "/people/\(id)", linkText: "Back to the person")
+        } catch let error as StoreError {
+            return pages.message(.conflict, heading: "Nothing to reopen", text: "\(error)", visitor: visitor, link: "/people/\(id)", linkText: "Back to the person")
+        }
+    }
+
+    private func person(_ request: Request, _ context: ConsoleContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self), let keys = try await store.personKeys(id) else {
             return pages.message(.notFound, heading: "No such person", text: "Portrait knows nobody by that link; search for them on People.",
                                  visitor: context.visitor, link: "/people", linkText: "People")
         }
         let label = keys.label ?? "person \(id)"
-        return pages.html("person", PersonPage(label: label, photos: try await store.personPhotos(of: id),
-                                               entries: try await store.auditEntries(person: id), visitor: context.visitor!))
+        let notice = FormFields.query(of: request)["reopened"] != nil ? "Reopened: the photo waits for a decision again (Queue)." : ""
+        return pages.html("person", PersonPage(id: id, label: label, photos: try await store.personPhotos(of: id),
+                                               entries: try await store.auditEntries(person: id), notice: notice, visitor: context.visitor!))
     }
 
     // MARK: - Photos

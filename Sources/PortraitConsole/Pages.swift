@@ -377,15 +377,29 @@ struct PersonPage {
     }
 
     var frame: Frame
+    var id: Int64
     var label: String
+    var notice: String
     var photos: [Photo]
     var entries: [Entry]
+    /// The last decision a person made, which an approver may reopen; empty when there is none.
+    var reopenable: String
     var hasPhotos: Bool { !photos.isEmpty }
     var hasEntries: Bool { !entries.isEmpty }
+    var hasNotice: Bool { !notice.isEmpty }
+    var canReopen: Bool { !reopenable.isEmpty }
 
-    init(label: String, photos: [PersonPhoto], entries: [AuditEntry], visitor: Visitor) {
+    init(id: Int64, label: String, photos: [PersonPhoto], entries: [AuditEntry], notice: String, visitor: Visitor) {
         frame = Frame(visitor, page: "people")
+        self.id = id
         self.label = label
+        self.notice = notice
+        let decided = photos.filter { [.approved, .rejected].contains($0.status) && $0.decidedBy != nil && $0.decidedBy != "sync" }
+            .max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) }
+        let waits = photos.contains { $0.status == .waiting }
+        reopenable = visitor.mayDecide && !waits
+            ? decided.map { "The photo from \($0.source) was \($0.status.rawValue) by \($0.decidedBy ?? "")\($0.decidedAt.map { " on \($0.formatted(DateText.time))" } ?? ""). Reopening puts it back in the queue\($0.status == .approved ? " and publishes the photo approved before it at the next sync" : "")." } ?? ""
+            : ""
         self.photos = photos.reversed().map { photo in
             let decision = [photo.decidedBy.map { "decided by \($0)" }, photo.reason].compactMap { $0 }.joined(separator: ": ")
             return Photo(sha256: photo.sha256, status: photo.status.rawValue, source: photo.source, firstSeen: photo.firstSeen.formatted(DateText.time),

@@ -224,11 +224,16 @@ extension PersonPage: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "frame": self.frame
+        case "id": self.id
         case "label": self.label
+        case "notice": self.notice
         case "photos": self.photos
         case "hasPhotos": self.hasPhotos
         case "entries": self.entries
         case "hasEntries": self.hasEntries
+        case "reopenable": self.reopenable
+        case "hasNotice": self.hasNotice
+        case "canReopen": self.canReopen
         default: nil
         }
     }

@@ -244,12 +244,18 @@ enum Templates {
         {{$title}}{{label}}{{/title}}
         {{$content}}
         <h1>{{label}}</h1>
+        {{#hasNotice}}<p class="notice" role="status">{{notice}}</p>{{/hasNotice}}
         <h2>Photos</h2>
         {{^hasPhotos}}<p>Portrait keeps no photo of this person yet.</p>{{/hasPhotos}}
         <ul class="photos">
         {{#photos}}<li><figure><img src="/photos/{{sha256}}" alt="{{status}} photo" width="160" height="160" loading="lazy"><figcaption><strong>{{status}}</strong> — from {{source}}, first seen {{firstSeen}}{{#hasDecision}}; {{decision}}{{/hasDecision}}</figcaption></figure></li>
         {{/photos}}
         </ul>
+        {{#canReopen}}<form method="post" action="/people/{{id}}/reopen">
+          <input type="hidden" name="csrf" value="{{#frame}}{{csrf}}{{/frame}}">
+          <p>{{reopenable}}</p>
+          <button type="submit">Reopen the decision</button>
+        </form>{{/canReopen}}
         <h2>History</h2>
         {{^hasEntries}}<p>Nothing recorded yet.</p>{{/hasEntries}}
         {{#hasEntries}}

@@ -577,6 +577,8 @@ public struct AuditEntry: Sendable {
         case rejected
         /// A waiting photo its source no longer shows.
         case withdrawn
+        /// A decision undone: the photo waits again.
+        case reopened
         /// A photo made the approved one, or taken as shown where it was made.
         case published
     }

@@ -305,6 +305,35 @@ extension Store {
         }
     }
 
+    /// Puts the person's last decision by a person back in the queue: a rejected photo waits
+    /// again; an approved one waits again and the photo approved before it is approved once more.
+    /// Returns the photo and its source, or nil when no person decided on one.
+    public func reopen(event: PhotoEvent, reason: String) async throws -> (sha256: String, source: String)? {
+        try await db.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM person_photo WHERE person_id = ? AND status = 'waiting')",
+                                 arguments: [event.personId]) == true {
+                throw StoreError("\(event.personLabel) has a photo waiting already: approve or reject that one first")
+            }
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT sha256, source, status FROM person_photo
+                WHERE person_id = ? AND status IN ('approved', 'rejected') AND decided_by IS NOT NULL AND decided_by <> 'sync'
+                ORDER BY decided_at DESC, id DESC LIMIT 1
+                """, arguments: [event.personId]) else { return nil }
+            let (sha, source, status): (String, String, String) = (row[0], row[1], row[2])
+            try db.execute(sql: """
+                UPDATE person_photo SET status = 'waiting', reason = ?, decided_by = NULL, decided_at = NULL WHERE person_id = ? AND sha256 = ?
+                """, arguments: [reason, event.personId, sha])
+            if status == PersonPhoto.Status.approved.rawValue {
+                try db.execute(sql: """
+                    UPDATE person_photo SET status = 'approved' WHERE id = (
+                        SELECT id FROM person_photo WHERE person_id = ? AND status = 'superseded' ORDER BY decided_at DESC, id DESC LIMIT 1)
+                    """, arguments: [event.personId])
+            }
+            try Self.appendAudit(event, action: .reopened, after: sha, in: db)
+            return (sha, source)
+        }
+    }
+
     /// Takes a waiting photo out of the queue: rejected by someone, or withdrawn (its source no longer shows it).
     public func closeWaiting(_ sha256: String, as status: PersonPhoto.Status, by: String?, reason: String?, event: PhotoEvent) async throws {
         try await db.write { db in

@@ -381,6 +381,15 @@ extension LDAPCLITests {
             #expect(waiting.count == Self.withPhoto.count - 2, "the undecided photos still wait: \(queue.stdout)")
             let again = try await work.sync()
             #expect(syncChanges(again.json).isEmpty, "\(again.output)")
+
+            // A rejection undone: the photo waits again, and a second approval of it is refused until then.
+            let twice = try work.cli.run(["approve", rejected, "--config", "portrait.toml"])
+            #expect(twice.status == 1 && twice.stderr.contains("portrait reopen"), "\(twice.stderr)")
+            #expect(try work.cli.run(["reopen", rejected, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
+            let reopened = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
+            #expect(reopened.count == Self.withPhoto.count - 1)
+            let nothing = try work.cli.run(["reopen", SamplePeople.mail(1, domain: "example.com"), "--config", "portrait.toml"])
+            #expect(nothing.status == 1 && nothing.stderr.contains("no approved or rejected photo a person decided on"), "\(nothing.stderr)")
         }
     }
 }

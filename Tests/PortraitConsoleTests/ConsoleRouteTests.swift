@@ -108,6 +108,52 @@ import Testing
         #expect(audit.contains { $0.action == .approved && ($0.detail ?? "").contains("by hr.anna: looks right") })
     }
 
+    @Test func aRejectionIsReopenedFromThePersonsPageByAnApproverOnly() async throws {
+        try await app().test(.router) { client in
+            let session = try await signIn(client, as: "hr.anna")
+            let csrf = try #require(Self.csrf(in: try await client.execute(uri: "/queue", method: .get, headers: session.headers) { String(buffer: $0.body) }))
+            try await client.execute(uri: "/queue/decide", method: .post, headers: session.headers,
+                                     body: ByteBuffer(string: "csrf=\(csrf)&person=\(person)&verdict=rejected&reason=blurred")) { #expect($0.status == .seeOther) }
+            #expect(try await waitingStatus() == .rejected)
+            let page = try await client.execute(uri: "/people/\(person)", method: .get, headers: session.headers) { String(buffer: $0.body) }
+            #expect(page.contains("The photo from google was rejected by hr.anna") && page.contains("Reopen the decision"), "\(page)")
+
+            // A viewer sees no button, and a post of theirs changes nothing.
+            let viewer = try await signIn(client, as: "it.bob")
+            let seen = try await client.execute(uri: "/people/\(person)", method: .get, headers: viewer.headers) { String(buffer: $0.body) }
+            #expect(!seen.contains("Reopen the decision"))
+            let viewerToken = try #require(Self.csrf(in: seen))
+            try await client.execute(uri: "/people/\(person)/reopen", method: .post, headers: viewer.headers,
+                                     body: ByteBuffer(string: "csrf=\(viewerToken)")) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/people/\(person)/reopen", method: .post, headers: session.headers,
+                                     body: ByteBuffer(string: "csrf=forged")) { #expect($0.status == .forbidden) }
+            #expect(try await waitingStatus() == .rejected)
+
+            try await client.execute(uri: "/people/\(person)/reopen", method: .post, headers: session.headers,
+                                     body: ByteBuffer(string: "csrf=\(csrf)")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/people/\(person)?reopened=1")
+            }
+            let after = try await client.execute(uri: "/people/\(person)?reopened=1", method: .get, headers: session.headers) { String(buffer: $0.body) }
+            #expect(after.contains("Reopened: the photo waits for a decision again") && !after.contains("Reopen the decision"))
+        }
+        #expect(try await waitingStatus() == .waiting)
+        #expect(try await store.auditEntries(person: person).contains { $0.action == .reopened && ($0.detail ?? "").contains("reopened by hr.anna") })
+    }
+
+    @Test func reopeningAnApprovalBringsBackThePhotoApprovedBefore() async throws {
+        let desk = ApprovalDesk(store: store)
+        _ = try await desk.decide(.approved, person: person, by: "hr.anna", reason: nil)
+        #expect(try await store.personPhotos(of: person).first { $0.status == .approved }?.sha256 == waitingSHA)
+        let reopened = try await desk.reopen(person: person, by: "hr.anna", reason: "approved the wrong one")
+        #expect(reopened.photo == waitingSHA)
+        let photos = try await store.personPhotos(of: person)
+        #expect(photos.first { $0.status == .approved }?.sha256 == approvedSHA, "the photo approved before is approved again")
+        #expect(try await waitingStatus() == .waiting)
+        // With a photo waiting there is nothing to reopen until it is decided.
+        await #expect(throws: StoreError.self) { try await desk.reopen(person: person, by: "hr.anna", reason: nil) }
+    }
+
     @Test func aFormWithoutItsTokenOrFromAnotherSiteChangesNothing() async throws {
         try await app().test(.router) { client in
             let session = try await signIn(client, as: "hr.anna")

@@ -19,7 +19,7 @@ import Testing
         let coverage = CoveragePage(nil, visitor: visitor)
         let runs = RunsPage([], scheduler: nil, notice: "", visitor: visitor)
         let people = PeoplePage(query: "ann", found: [(1, "ann@example.org")], visitor: visitor)
-        let person = PersonPage(label: "ann", photos: [], entries: [], visitor: visitor)
+        let person = PersonPage(id: 1, label: "ann", photos: [], entries: [], notice: "", visitor: visitor)
         return [frame, frame.visitor[0], queue, queue.items[0], cell, coverage,
                 CoveragePage.Person(id: 1, label: "ann", cells: [cell]),
                 CoveragePage.SystemRow(SyncStatus.System(name: "gws")),

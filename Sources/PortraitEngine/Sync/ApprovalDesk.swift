@@ -33,7 +33,9 @@ public struct ApprovalDesk: Sendable {
     /// The person has no photo waiting (another approver decided first, or sync withdrew it).
     public struct NothingWaiting: Error, CustomStringConvertible {
         public var person: String
-        public var description: String { "\(person) has no photo waiting for approval (portrait queue lists them)" }
+        public var description: String {
+            "\(person) has no photo waiting for approval (portrait queue lists them; portrait reopen \(person) undoes their last decision)"
+        }
     }
 
     /// A reason is one line for the audit log and history: at most this long.
@@ -78,6 +80,27 @@ public struct ApprovalDesk: Sendable {
                            reason: photo.reason ?? "", photo: photo.sha256, approvedPhoto: entry.approved,
                            shows: systems.map { ($0, accounts[$0]?[photo.personId] ?? .notSeen) })
         }
+    }
+
+    /// No person decided on any of the person's photos: there is nothing to reopen.
+    public struct NothingDecided: Error, CustomStringConvertible {
+        public var person: String
+        public var description: String { "\(person) has no approved or rejected photo a person decided on (history shows what was decided)" }
+    }
+
+    /// Undoes the person's last decision: the photo waits again (an approval is taken back and the
+    /// photo approved before it is published again), recorded with `by` and `reason`.
+    public func reopen(person id: Int64, by: String, reason given: String?) async throws -> Decided {
+        let who = try await store.personLabel(id)
+        let detail = ["reopened by \(by)", given.flatMap(Self.reason)].compactMap { $0 }.joined(separator: ": ")
+        let photos = try await store.personPhotos(of: id)
+        let last = photos.filter { [.approved, .rejected].contains($0.status) && $0.decidedBy != nil && $0.decidedBy != "sync" }
+            .max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) }
+        let source = last?.source ?? ""
+        let event = PhotoEvent(personId: id, system: source, accountId: try await store.linkedAccount(person: id, system: source) ?? "",
+                               personLabel: who, runId: nil, detail: detail)
+        guard let reopened = try await store.reopen(event: event, reason: detail) else { throw NothingDecided(person: who) }
+        return Decided(person: who, source: reopened.source, photo: reopened.sha256)
     }
 
     /// Decides on the person's waiting photo, recording `by` and `reason` in the audit log.
