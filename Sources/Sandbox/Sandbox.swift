@@ -158,6 +158,12 @@ public struct GoogleHandle: Sendable {
         _ = await service.state.setPhoto(index, bytes: bytes, pending: .documented)
     }
 
+    /// Deletes a user's photo as another admin would.
+    public func deletePhoto(ofUser key: String) async {
+        guard let index = await service.state.user(key) else { return }
+        _ = await service.state.deletePhoto(index)
+    }
+
     /// The user sets their own photo, which Google shows over any admin upload.
     public func setOwnPhoto(ofUser key: String, with bytes: Data) async {
         guard let index = await service.state.user(key) else { return }
