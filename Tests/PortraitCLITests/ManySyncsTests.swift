@@ -165,7 +165,7 @@ import Testing
                     kill(killed.pid, SIGKILL)
                     _ = try await killed.finish(within: .seconds(600))
                     // Requests the killed run had sent are still being answered: let them land.
-                    while await sandbox.graph.stats().inFlight > 0 || sandbox.google.stats().inFlight > 0 { try await Task.sleep(for: .milliseconds(10)) }
+                    while await sandbox.graph.stats().inFlight + sandbox.google.stats().inFlight > 0 { try await Task.sleep(for: .milliseconds(10)) }
                 }
                 let run = try await work.sync()
                 #expect(run.status == 0, "round \(round): \(run.output.prefix(2_000))")

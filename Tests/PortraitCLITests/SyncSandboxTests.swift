@@ -392,4 +392,34 @@ extension LDAPCLITests {
             #expect(nothing.status == 1 && nothing.stderr.contains("no approved or rejected photo a person decided on"), "\(nothing.stderr)")
         }
     }
+
+    /// Someone whose own Entra photo was approved sets another: it waits, and Portrait's revert to
+    /// the approved one — made in Entra too, so Entra then shows it as its own — keeps it waiting.
+    @Test func aRevertWhereTheApprovedPhotoWasMadeKeepsTheNewOneWaiting() async throws {
+        try await withSandbox({ $0.users = 4 }) { sandbox in
+            let work = try Workspace()
+            try work.syncSetup(sandbox: sandbox, people: 4, sync: """
+                sources = ["m365", "hr"]
+                targets = ["m365", "gws"]
+                approval = ["m365"]
+                unapproved = "revert"
+                """)
+            #expect(try await work.sync().status == 0)
+            let mail = SamplePeople.mail(0, domain: "example.com")
+            func actions(_ run: (status: Int32, json: [String: Any], output: String)) -> [String] {
+                syncChanges(run.json).map { $0["action"] as? String ?? "" }.sorted()
+            }
+            await sandbox.graph.replacePhoto(ofUser: mail, with: try newPortrait(seed: 900))
+            #expect(actions(try await work.sync()) == ["queue", "revert"])
+            #expect(try work.cli.run(["approve", mail, "--config", "portrait.toml"]).status == 0)
+            #expect(actions(try await work.sync()) == ["publish"])
+            await sandbox.graph.replacePhoto(ofUser: mail, with: try newPortrait(seed: 901))
+            let again = try await work.sync()
+            #expect(actions(again) == ["queue", "revert"], "\(again.output)")
+            let after = try await work.sync()
+            #expect(syncChanges(after.json).isEmpty, "\(after.output)")
+            let waiting = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
+            #expect(waiting.map { $0["person"] as? String } == [mail], "the new photo still waits")
+        }
+    }
 }

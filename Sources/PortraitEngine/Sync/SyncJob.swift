@@ -115,7 +115,7 @@ struct SyncJob: Sendable {
             return result
         }
         do {
-            try await record(plan, situation: situation, photos: photos, person: person, id: id, label: label, result: &result)
+            try await record(plan, situation: situation, items: items, photos: photos, person: person, id: id, label: label, result: &result)
         } catch {
             result.errors.append(ReportedProblem(person: label, system: "", message: "\(error)"))
             return result
@@ -255,8 +255,8 @@ struct SyncJob: Sendable {
     // MARK: - Acting
 
     /// The plan's queue and approval, and a waiting photo its source no longer shows.
-    private func record(_ plan: SyncPlan, situation: PersonSituation, photos: [PersonPhoto], person: PeopleJoin.Person,
-                        id: Int64, label: String, result: inout SyncPersonResult) async throws {
+    private func record(_ plan: SyncPlan, situation: PersonSituation, items: [String: TargetItem], photos: [PersonPhoto],
+                        person: PeopleJoin.Person, id: Int64, label: String, result: inout SyncPersonResult) async throws {
         func event(_ system: String, _ detail: String?) -> PhotoEvent {
             PhotoEvent(personId: id, system: system, accountId: person.accounts[system]?.id ?? "", personLabel: label, runId: runId, detail: detail)
         }
@@ -267,8 +267,13 @@ struct SyncJob: Sendable {
             result.queued = true
         }
         // A waiting photo is withdrawn once its source shows no photo or another of the person's
-        // own; Portrait's revert written over it there is no reason.
+        // own; Portrait's revert written over it there is no reason — also where the approved
+        // photo was made, which the source then shows as its own.
+        let revertedThere = waiting.flatMap { items[$0.source] }.map { item in
+            if item.written != nil, case .ours = item.standing { true } else { false }
+        } ?? false
         let replacedAtSource: Bool = switch waiting.flatMap({ situation.sources[$0.source] }) {
+        case _ where revertedThere: false
         case .nothing?, nil: true
         case .photo(let candidate)?: candidate.photo != waiting?.sha256
         case .echo?, .unknown?, .unreadable?: false
