@@ -99,11 +99,13 @@ struct TargetWriter: Sendable {
         guard let photo = try await target.readPhoto(of: targetAccount) else {
             return TargetItem(index: index, account: targetAccount, written: written, standing: .deleted)
         }
-        guard case .ours(let copy) = try await OwnWrite.verdict(on: photo, written: written, imaging: imaging) else {
+        var judged = written
+        judged.fingerprint = try await store.writtenFingerprint(system: target.name, location: target.location, accountId: targetAccount.id)
+        guard case .ours(let copy) = try await OwnWrite.verdict(on: photo, written: judged, imaging: imaging) else {
             return TargetItem(index: index, account: targetAccount, written: written, standing: .changed(from: written.remoteVersion, to: now),
                               remoteVersion: now, photo: photo)
         }
-        var confirmed = written
+        var confirmed = judged
         confirmed.remoteVersion = now
         confirmed.copySHA256 = copy
         if !dryRun {

@@ -111,19 +111,20 @@ public final class Store: Sendable {
 
     // MARK: - What was written where
 
-    /// Everything last written to a system where it points now, by account id. Writes recorded
-    /// before locations were (store v1, location '') count for any location, until rewritten.
+    /// Everything last written to a system where it points now, by account id — without the
+    /// fingerprints (2 KB each, needed only where a version moved: `writtenFingerprint`). Writes
+    /// recorded before locations were (store v1, location '') count for any location, until rewritten.
     public func writtenStates(system: String, location: String) async throws -> [String: WrittenState] {
         try await db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT account_id, rendition_sha256, fingerprint, profile, source_version, remote_version, copy_sha256, written_at
+                SELECT account_id, rendition_sha256, profile, source_version, remote_version, copy_sha256, written_at
                 FROM photo_state WHERE system = ? AND location IN (?, '') ORDER BY location <> ''
                 """, arguments: [system, location])
             var states: [String: WrittenState] = [:]
             while let row = try rows.next() {
                 states[row["account_id"]] = WrittenState(
                     renditionSHA256: row["rendition_sha256"],
-                    fingerprint: row["fingerprint"],
+                    fingerprint: nil,
                     profile: row["profile"],
                     sourceVersion: row["source_version"],
                     remoteVersion: row["remote_version"],
@@ -131,6 +132,15 @@ public final class Store: Sendable {
                     writtenAt: row["written_at"])
             }
             return states
+        }
+    }
+
+    /// The fingerprint of what was last written to one account.
+    public func writtenFingerprint(system: String, location: String, accountId: String) async throws -> String? {
+        try await db.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT fingerprint FROM photo_state WHERE system = ? AND location IN (?, '') AND account_id = ? ORDER BY location <> '' DESC LIMIT 1
+                """, arguments: [system, location, accountId])
         }
     }
 

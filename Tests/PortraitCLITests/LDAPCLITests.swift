@@ -1,14 +1,15 @@
 import Foundation
 import PortraitImaging
+import TestPhotographs
 import Testing
 
 /// `portrait` against a real Samba AD DC: each test works in an OU of its own.
 @Suite(.serialized) struct LDAPCLITests {
     /// A workspace with a photographer's folder for `prefix0…` and an `ad` system on `ou`.
-    private func setup(_ dc: SambaDC, ou: String, prefix: String, photos: Int, adLines: String = "",
+    private func setup(_ dc: SambaDC, ou: String, prefix: String, photos: Int, kinds: [PhotoKind] = [], adLines: String = "",
                        url: String = "ldaps://127.0.0.1") throws -> Workspace {
         let workspace = try Workspace()
-        let source = try workspace.photographer(people: photos) { "\(prefix)\($0)@contoso.test" }
+        let source = try workspace.photographer(people: photos, kinds: kinds) { "\(prefix)\($0)@contoso.test" }
         try workspace.write("ad-password", dc.password)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: workspace.path("ad-password").path)
         try workspace.write("portrait.toml", """
@@ -112,6 +113,23 @@ import Testing
             let again = try workspace.cli.run(["pull", "--config", "portrait.toml", "--from", "ad", "--out", "pulled", "--json", "-v"])
             #expect(try again.json()["downloaded"] as? Int == 0)
             #expect(try again.json()["unchanged"] as? Int == 10)
+        }
+    }
+
+    /// AD keeps the bytes as written: every kind of photo, pushed once, is Portrait's own after.
+    @Test func everyKindOfPhotoIsWrittenOnceAndThenLeftAlone() async throws {
+        try await blocking {
+            let dc = try SambaDC.shared()
+            let count = PhotoKind.allCases.count * 2
+            try dc.addUsers(ou: "Kinds", prefix: "kind", count: count)
+            let workspace = try setup(dc, ou: "Kinds", prefix: "kind", photos: count, kinds: PhotoKind.allCases, adLines: "jpeg_photo = true")
+            let first = try push(workspace)
+            let firstJSON = try first.json()
+            #expect(first.status == 0 && tally(firstJSON, "ad", "uploaded") == count, "\(first.stdout)\n\(first.stderr)")
+            for run in 2...3 {
+                let again = try push(workspace).json()
+                #expect(tally(again, "ad", "uploaded") == 0 && tally(again, "ad", "unchanged") == count, "run \(run): \(again)")
+            }
         }
     }
 

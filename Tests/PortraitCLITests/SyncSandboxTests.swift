@@ -416,6 +416,10 @@ extension LDAPCLITests {
             await sandbox.graph.replacePhoto(ofUser: mail, with: try newPortrait(seed: 901))
             let again = try await work.sync()
             #expect(actions(again) == ["queue", "revert"], "\(again.output)")
+            // Status shows what the revert wrote there, not the photo seen before it.
+            let status = try work.cli.run(["status", "--config", "portrait.toml", "--json"])
+            let m365 = try #require((try status.json()["systems"] as? [[String: Any]])?.first { $0["name"] as? String == "m365" })
+            #expect(m365["showing_other"] as? Int == 0 && m365["showing_approved"] as? Int == 4, "\(m365)")
             let after = try await work.sync()
             #expect(syncChanges(after.json).isEmpty, "\(after.output)")
             let waiting = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
