@@ -32,25 +32,31 @@ import Testing
 
     let pipeline = ImagePipeline()
 
-    func known(_ bytes: Data, from origin: String) throws -> Known {
-        Known(bytes: bytes, fingerprint: try pipeline.master(of: Photo(bytes: bytes, version: nil, origin: "model")).fingerprint, origin: origin)
+    // Drawing and decoding run on Dispatch's threads: this test's sandbox, and other suites',
+    // answer on Swift concurrency's few threads.
+
+    func known(_ bytes: Data, from origin: String) async throws -> Known {
+        let fingerprint = try await blocking { [pipeline] in try pipeline.master(of: Photo(bytes: bytes, version: nil, origin: "model")).fingerprint }
+        return Known(bytes: bytes, fingerprint: fingerprint, origin: origin)
     }
 
     /// JPEG kinds (the convergence matrix has the PNGs): HR's files keep one name.
     static let kinds = PhotoKind.allCases.filter { $0 != .pngWithAlpha }
 
     /// A photo no one has seen, 320 px (over `min_side`).
-    func newPhoto(seed: Int) throws -> Data {
-        try Self.kinds[seed % Self.kinds.count].photo(seed: seed, width: 320, height: 320)
+    func newPhoto(seed: Int) async throws -> Data {
+        try await blocking { try Self.kinds[seed % Self.kinds.count].photo(seed: seed, width: 320, height: 320) }
     }
 
     func mail(_ index: Int) -> String { SamplePeople.mail(index, domain: Self.mailDomain) }
 
     /// Whether `shown` (bytes a service serves) is `expected`, as the test sees it; `readings`
     /// keeps each served copy's fingerprints, since most accounts serve the same bytes round after round.
-    func shows(_ shown: Data?, _ expected: Known, readings: inout [Data: [Fingerprint]]) throws -> Bool {
+    func shows(_ shown: Data?, _ expected: Known, readings: inout [Data: [Fingerprint]]) async throws -> Bool {
         guard let shown else { return false }
-        if readings[shown] == nil { readings[shown] = try pipeline.fingerprints(of: Photo(bytes: shown, version: nil, origin: "shown")) }
+        if readings[shown] == nil {
+            readings[shown] = try await blocking { [pipeline] in try pipeline.fingerprints(of: Photo(bytes: shown, version: nil, origin: "shown")) }
+        }
         return readings[shown]!.contains { $0.isCopy(of: expected.fingerprint) }
     }
 
@@ -73,10 +79,10 @@ import Testing
             var csv = "path,mail\n"
             var model: [Person] = []
             for index in 0..<Self.people {
-                let bytes = try newPhoto(seed: index)
+                let bytes = try await newPhoto(seed: index)
                 try work.write("photos/IMG_\(index).jpg", bytes)
                 csv += "IMG_\(index).jpg,\(mail(index))\n"
-                model.append(Person(approved: try known(bytes, from: "hr")))
+                model.append(Person(approved: try await known(bytes, from: "hr")))
             }
             try work.write("photos/map.csv", csv)
 
@@ -120,20 +126,20 @@ import Testing
                     for index in draw(Self.people * 3 / 100) {
                         // HR delivers a new photo: published everywhere — unless the approved photo
                         // was made in Entra, which ranks first and still shows it.
-                        let bytes = try newPhoto(seed: nextSeed)
+                        let bytes = try await newPhoto(seed: nextSeed)
                         nextSeed += 1
                         try work.write("photos/IMG_\(index).jpg", bytes)
                         guard model[index].approved.origin == "hr" else { continue }
-                        model[index].approved = try known(bytes, from: "hr")
+                        model[index].approved = try await known(bytes, from: "hr")
                         expected.graph += 1
                         expected.google += 1
                     }
                     for index in draw(Self.people * 2 / 100, where: { model[$0].waiting == nil }) {
                         // Someone sets their own photo in Entra: it waits, and Entra gets the approved one back.
-                        let bytes = try newPhoto(seed: nextSeed)
+                        let bytes = try await newPhoto(seed: nextSeed)
                         nextSeed += 1
                         await sandbox.graph.replacePhoto(ofUser: mail(index), with: bytes)
-                        model[index].waiting = try known(bytes, from: "m365")
+                        model[index].waiting = try await known(bytes, from: "m365")
                         expected.graph += 1
                     }
                     for index in draw(Self.people / 100, where: { model[$0].waiting == nil }) {
@@ -144,7 +150,7 @@ import Testing
                     }
                     for index in draw(Self.people / 100) {
                         // Drift in Google: another admin's photo, repaired.
-                        await sandbox.google.replacePhoto(ofUser: mail(index), with: try newPhoto(seed: nextSeed))
+                        await sandbox.google.replacePhoto(ofUser: mail(index), with: try await newPhoto(seed: nextSeed))
                         nextSeed += 1
                         expected.google += 1
                     }
@@ -183,8 +189,8 @@ import Testing
                 var wrong: [String] = []
                 for index in 0..<Self.people {
                     let approved = model[index].approved
-                    if try !shows(await sandbox.graph.photo(ofUser: mail(index)), approved, readings: &readings) { wrong.append("\(mail(index)) in Entra") }
-                    if try !shows(await sandbox.google.photo(ofUser: mail(index)), approved, readings: &readings) { wrong.append("\(mail(index)) in Google") }
+                    if try await !shows(await sandbox.graph.photo(ofUser: mail(index)), approved, readings: &readings) { wrong.append("\(mail(index)) in Entra") }
+                    if try await !shows(await sandbox.google.photo(ofUser: mail(index)), approved, readings: &readings) { wrong.append("\(mail(index)) in Google") }
                 }
                 #expect(wrong.isEmpty, "round \(round): \(wrong.count) accounts do not show the approved photo: \(wrong.prefix(10))")
                 let queue = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
