@@ -394,8 +394,7 @@ struct PersonPage {
         self.id = id
         self.label = label
         self.notice = notice
-        let decided = photos.filter { [.approved, .rejected].contains($0.status) && $0.decidedBy != nil && $0.decidedBy != "sync" }
-            .max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) }
+        let decided = photos.lastPersonDecision
         let waits = photos.contains { $0.status == .waiting }
         reopenable = visitor.mayDecide && !waits
             ? decided.map { "The photo from \($0.source) was \($0.status.rawValue) by \($0.decidedBy ?? "")\($0.decidedAt.map { " on \($0.formatted(DateText.time))" } ?? ""). Reopening puts it back in the queue\($0.status == .approved ? " and publishes the photo approved before it at the next sync" : "")." } ?? ""

@@ -48,6 +48,14 @@ public struct PersonPhoto: Sendable, Equatable {
     public var decidedAt: Date?
 }
 
+extension [PersonPhoto] {
+    /// The last approval or rejection a person (not sync's policy) made: what `reopen` undoes.
+    public var lastPersonDecision: PersonPhoto? {
+        filter { [.approved, .rejected].contains($0.status) && $0.decidedBy != nil && $0.decidedBy != "sync" }
+            .max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) }
+    }
+}
+
 /// The version a system last showed for an account, and which photo that was (nil: none).
 public struct SeenVersion: Sendable, Equatable {
     public var version: String

@@ -36,6 +36,11 @@ public enum CopyBehaviour: Sendable, Hashable, CustomStringConvertible {
     /// What `random` draws from.
     static let drawn = sweep.filter { $0 != .random && $0 != .documented }
 
+    /// This behaviour for one upload: `random` draws one of the others from `next`.
+    func resolved(_ next: () -> UInt64) -> CopyBehaviour {
+        self == .random ? Self.drawn[Int(next() % UInt64(Self.drawn.count))] : self
+    }
+
     /// The copy this behaviour keeps of `upload`, as a service with photos of `side` would
     /// (`documented`: the centre square at `side`; `random`: one drawn from `seed`).
     public func copy(of upload: Data, side: Int, seed: UInt64 = 1) async -> Data {
@@ -44,7 +49,7 @@ public enum CopyBehaviour: Sendable, Hashable, CustomStringConvertible {
             return await ServiceCopy.documented(upload, side: side, upscale: side < 200, pipeline: ImagePipeline())
         case .random:
             var random = SeededRandom(seed: seed)
-            return await ServiceCopy.made(upload, by: Self.drawn[Int(random.next() % UInt64(Self.drawn.count))])
+            return await ServiceCopy.made(upload, by: resolved { random.next() })
         default:
             return await ServiceCopy.made(upload, by: self)
         }

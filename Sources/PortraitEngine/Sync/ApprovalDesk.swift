@@ -93,10 +93,7 @@ public struct ApprovalDesk: Sendable {
     public func reopen(person id: Int64, by: String, reason given: String?) async throws -> Decided {
         let who = try await store.personLabel(id)
         let detail = ["reopened by \(by)", given.flatMap(Self.reason)].compactMap { $0 }.joined(separator: ": ")
-        let photos = try await store.personPhotos(of: id)
-        let last = photos.filter { [.approved, .rejected].contains($0.status) && $0.decidedBy != nil && $0.decidedBy != "sync" }
-            .max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) }
-        let source = last?.source ?? ""
+        let source = try await store.personPhotos(of: id).lastPersonDecision?.source ?? ""
         let event = PhotoEvent(personId: id, system: source, accountId: try await store.linkedAccount(person: id, system: source) ?? "",
                                personLabel: who, runId: nil, detail: detail)
         guard let reopened = try await store.reopen(event: event, reason: detail) else { throw NothingDecided(person: who) }

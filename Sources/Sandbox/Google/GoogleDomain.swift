@@ -196,7 +196,7 @@ actor GoogleDomain {
 
     /// How the copy of the next upload is made: `googleCopies`, with `random` drawn now.
     func nextCopy() -> CopyBehaviour {
-        options.googleCopies != .random ? options.googleCopies : CopyBehaviour.drawn[Int(gate.next() % UInt64(CopyBehaviour.drawn.count))]
+        options.googleCopies.resolved { gate.next() }
     }
 
     /// The user's own photo, set outside Portrait.

@@ -169,7 +169,7 @@ actor GraphTenant {
 
     /// How the copy of the next upload is made: `graphCopies`, with `random` drawn now.
     func nextCopy() -> CopyBehaviour {
-        options.graphCopies != .random ? options.graphCopies : CopyBehaviour.drawn[Int(gate.next() % UInt64(CopyBehaviour.drawn.count))]
+        options.graphCopies.resolved { gate.next() }
     }
 
     /// Keeps Graph's copy of an upload, unless the photo changed meanwhile.
