@@ -32,15 +32,18 @@ struct CLI {
     /// A crash prints its backtrace on stderr, which failing tests show.
     static let diagnostics = ["SWIFT_BACKTRACE": "enable=yes,interactive=no"]
 
+    @available(*, noasync, message: "an async test awaits `running`, which waits on a Dispatch thread")
     func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Result {
         try run(arguments, environment: environment)
     }
 
     /// `run`, waiting on a Dispatch thread: a test that serves a sandbox in this process must
     /// not block one of Swift concurrency's few threads while the CLI talks to it.
-    func running(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    func running(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try run(arguments, environment: environment) }) }
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(arguments, environment: environment, input: input) })
+            }
         }
     }
 
@@ -56,6 +59,7 @@ struct CLI {
     }
 
     /// `input`, when given, is the process's standard input (else it inherits the test's).
+    @available(*, noasync, message: "an async test awaits `running`, which waits on a Dispatch thread")
     func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil,
              executable: URL = CLI.executable) throws -> Result {
         let process = Process()

@@ -89,10 +89,10 @@ import Testing
         let work = try Workspace()
         let port = try Self.freePort()
         try work.write("portrait.toml", "[serve]\nlisten = \"127.0.0.1:\(port)\"\n\n[systems.o]\ntype = \"folder\"\npath = \"o\"\n")
-        let bare = try work.cli.run("serve")
+        let bare = try await work.cli.running(["serve"])
         #expect(bare.status == 2 && bare.stderr.contains("portrait user add NAME --role approver"), "\(bare.stderr)")
 
-        #expect(try work.cli.run(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        #expect(try await work.cli.running(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
         let server = try RunningCLI(["serve"], in: work.url, environment: [:])
         defer { if server.isRunning { kill(server.pid, SIGKILL) } }
         let health = try await Self.get("http://127.0.0.1:\(port)/healthz", whileRunning: server)
@@ -126,8 +126,8 @@ import Testing
             path = "o"
 
             """)
-        #expect(try work.cli.run(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
-        let exposed = try work.cli.run("serve")
+        #expect(try await work.cli.running(["user", "add", "hr.anna", "--role", "approver", "--password-stdin"], input: "\(Self.password)\n").status == 0)
+        let exposed = try await work.cli.running(["serve"])
         #expect(exposed.status == 2 && exposed.stderr.contains("serve.tls_key_file") && exposed.stderr.contains("chmod 600"), "\(exposed.stderr)")
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: work.path("console.key").path)
 

@@ -107,11 +107,11 @@ import Testing
                     let approving = draw(waiting.count / 2 + 1) { model[$0].waiting != nil }
                     let rejecting = draw(waiting.count / 2) { model[$0].waiting != nil }
                     if !approving.isEmpty {
-                        let result = try work.cli.run(["approve"] + approving.map(mail) + ["--config", "portrait.toml", "--by", "hr.anna"])
+                        let result = try await work.cli.running(["approve"] + approving.map(mail) + ["--config", "portrait.toml", "--by", "hr.anna"])
                         #expect(result.status == 0, "round \(round): \(result.stderr)")
                     }
                     if !rejecting.isEmpty {
-                        let result = try work.cli.run(["reject"] + rejecting.map(mail) + ["--config", "portrait.toml", "--reason", "not a portrait"])
+                        let result = try await work.cli.running(["reject"] + rejecting.map(mail) + ["--config", "portrait.toml", "--reason", "not a portrait"])
                         #expect(result.status == 0, "round \(round): \(result.stderr)")
                     }
                     for index in approving {
@@ -193,7 +193,7 @@ import Testing
                     if try await !shows(await sandbox.google.photo(ofUser: mail(index)), approved, readings: &readings) { wrong.append("\(mail(index)) in Google") }
                 }
                 #expect(wrong.isEmpty, "round \(round): \(wrong.count) accounts do not show the approved photo: \(wrong.prefix(10))")
-                let queue = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
+                let queue = try #require(try await work.cli.running(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
                 #expect(queue.count == model.count { $0.waiting != nil }, "round \(round): the queue")
             }
         }

@@ -368,27 +368,27 @@ extension LDAPCLITests {
             #expect(tally(first.json, "m365", "uploaded") == Self.people - Self.withPhoto.count, "\(first.output)")
 
             let (approved, rejected) = (SamplePeople.mail(0, domain: "example.com"), SamplePeople.mail(2, domain: "example.com"))
-            #expect(try work.cli.run(["approve", approved, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
-            #expect(try work.cli.run(["reject", rejected, "--config", "portrait.toml", "--reason", "not a portrait"]).status == 0)
+            #expect(try await work.cli.running(["approve", approved, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
+            #expect(try await work.cli.running(["reject", rejected, "--config", "portrait.toml", "--reason", "not a portrait"]).status == 0)
             let googleBefore = await sandbox.google.stats().uploads
             let decided = try await work.sync()
             #expect(decided.status == 0, "\(decided.output)")
             let published = syncChanges(decided.json).filter { $0["person"] as? String == approved }
             #expect(published.map { $0["action"] as? String } == ["publish"] && published.first?["to"] as? [String] == ["gws"], "\(decided.output)")
             #expect(await sandbox.google.stats().uploads == googleBefore + 1, "the approved photo, and nothing else, written")
-            let queue = try work.cli.run(["queue", "--config", "portrait.toml", "--json"])
+            let queue = try await work.cli.running(["queue", "--config", "portrait.toml", "--json"])
             let waiting = try #require(try queue.json()["waiting"] as? [[String: Any]])
             #expect(waiting.count == Self.withPhoto.count - 2, "the undecided photos still wait: \(queue.stdout)")
             let again = try await work.sync()
             #expect(syncChanges(again.json).isEmpty, "\(again.output)")
 
             // A rejection undone: the photo waits again, and a second approval of it is refused until then.
-            let twice = try work.cli.run(["approve", rejected, "--config", "portrait.toml"])
+            let twice = try await work.cli.running(["approve", rejected, "--config", "portrait.toml"])
             #expect(twice.status == 1 && twice.stderr.contains("portrait reopen"), "\(twice.stderr)")
-            #expect(try work.cli.run(["reopen", rejected, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
-            let reopened = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
+            #expect(try await work.cli.running(["reopen", rejected, "--config", "portrait.toml", "--by", "hr.anna"]).status == 0)
+            let reopened = try #require(try await work.cli.running(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
             #expect(reopened.count == Self.withPhoto.count - 1)
-            let nothing = try work.cli.run(["reopen", SamplePeople.mail(1, domain: "example.com"), "--config", "portrait.toml"])
+            let nothing = try await work.cli.running(["reopen", SamplePeople.mail(1, domain: "example.com"), "--config", "portrait.toml"])
             #expect(nothing.status == 1 && nothing.stderr.contains("no approved or rejected photo a person decided on"), "\(nothing.stderr)")
         }
     }
@@ -411,18 +411,18 @@ extension LDAPCLITests {
             }
             await sandbox.graph.replacePhoto(ofUser: mail, with: try newPortrait(seed: 900))
             #expect(actions(try await work.sync()) == ["queue", "revert"])
-            #expect(try work.cli.run(["approve", mail, "--config", "portrait.toml"]).status == 0)
+            #expect(try await work.cli.running(["approve", mail, "--config", "portrait.toml"]).status == 0)
             #expect(actions(try await work.sync()) == ["publish"])
             await sandbox.graph.replacePhoto(ofUser: mail, with: try newPortrait(seed: 901))
             let again = try await work.sync()
             #expect(actions(again) == ["queue", "revert"], "\(again.output)")
             // Status shows what the revert wrote there, not the photo seen before it.
-            let status = try work.cli.run(["status", "--config", "portrait.toml", "--json"])
+            let status = try await work.cli.running(["status", "--config", "portrait.toml", "--json"])
             let m365 = try #require((try status.json()["systems"] as? [[String: Any]])?.first { $0["name"] as? String == "m365" })
             #expect(m365["showing_other"] as? Int == 0 && m365["showing_approved"] as? Int == 4, "\(m365)")
             let after = try await work.sync()
             #expect(syncChanges(after.json).isEmpty, "\(after.output)")
-            let waiting = try #require(try work.cli.run(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
+            let waiting = try #require(try await work.cli.running(["queue", "--config", "portrait.toml", "--json"]).json()["waiting"] as? [[String: Any]])
             #expect(waiting.map { $0["person"] as? String } == [mail], "the new photo still waits")
         }
     }
