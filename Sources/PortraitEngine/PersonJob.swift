@@ -10,6 +10,8 @@ struct PersonJob: Sendable {
     let source: any PhotoSystem
     let indexes: [TargetIndex]
     let options: PushEngine.Options
+    /// What sync last read from the source: the photo each version stands for.
+    let seen: [String: SeenVersion]
 
     func run(_ account: Account) async -> PersonResult {
         let person = account.label
@@ -32,10 +34,13 @@ struct PersonJob: Sendable {
             }
         }
 
-        // Same source version, same profiles, untouched since: nothing to read or render.
+        // Same source version, same profiles, untouched since: nothing to read or render. A sync's
+        // write names the photo, which the source shows at the version sync last read there.
         if !options.force, let sourceVersion = account.photo.version {
+            let photo = seen[account.id].flatMap { $0.version == sourceVersion ? $0.photo : nil }
             pending.removeAll { item in
-                guard item.lastWriteStands, item.written?.sourceVersion == sourceVersion else { return false }
+                guard item.lastWriteStands, let written = item.written?.sourceVersion,
+                      written == sourceVersion || written == photo else { return false }
                 result.outcomes.append(ItemOutcome(person: person, system: item.name, action: .unchanged))
                 return true
             }

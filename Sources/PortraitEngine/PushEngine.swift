@@ -80,7 +80,8 @@ public struct PushEngine: Sendable {
         }
 
         let writer = TargetWriter(store: store, imaging: imaging, dryRun: options.dryRun, force: options.force, runId: runId)
-        let job = PersonJob(imaging: imaging, writer: writer, source: source, indexes: indexes, options: options)
+        let job = PersonJob(imaging: imaging, writer: writer, source: source, indexes: indexes, options: options,
+                            seen: try await store.seenVersions(system: source.name, location: source.location))
         // Enough people in flight that a remote target always has requests waiting for its
         // throttle while others render: memory is bounded by `photoSlots`, not by this.
         let width = cores * 2 + 4 * (targets.map(\.capabilities.concurrency).max() ?? 1)

@@ -203,8 +203,9 @@ public final class Store: Sendable {
         }
     }
 
-    /// Notes that a photo found unchanged now comes from a newer source version (a touched file),
-    /// so the next run can skip it without decoding.
+    /// Notes the source version a write stands for: a newer version of the same photo (a touched
+    /// file), so the next run can skip it without decoding; or, for a push's write, the photo
+    /// sync knows it by.
     public func recordSourceVersion(system: String, location: String, accountId: String, sourceVersion: String?) async throws {
         try await update("source_version", to: sourceVersion, system: system, location: location, accountId: accountId)
     }

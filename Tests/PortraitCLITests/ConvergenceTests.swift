@@ -5,9 +5,9 @@ import TestPhotographs
 import Testing
 
 /// The loop settles however a service keeps a photo: for every copy behaviour the sandbox has,
-/// with every kind of photo, push and sync to Graph, Google and a folder write each photo once; the second
-/// run writes nothing and downloads at most one confirmation per photo written; the third
-/// downloads nothing.
+/// with every kind of photo, push, sync, and push and sync in turn, to Graph, Google and a folder
+/// write each photo once; the second run writes nothing and downloads at most one confirmation
+/// per photo written; the third downloads nothing.
 @Suite(.serialized) struct ConvergenceTests {
     /// Two people of each kind.
     static let people = PhotoKind.allCases.count * 2
@@ -88,6 +88,34 @@ import Testing
                 return (result.status, result.stdout + result.stderr)
             }, "push, \(what)")
             #expect(folderWrites == [Self.people, 0, 0], "push, \(what): the folder")
+        }
+    }
+
+    /// A push, then a sync of the same delivery, then a push again: each knows the other's writes.
+    @Test(arguments: CopyBehaviour.sweep.enumerated().map { $0 })
+    func pushThenSyncSettles(index: Int, copies: CopyBehaviour) async throws {
+        try await withServices(index, copies) { sandbox, what in
+            let work = try Workspace()
+            try work.syncSetup(sandbox: sandbox, people: Self.people, kinds: PhotoKind.allCases, more: Self.folder, sync: """
+                sources = ["m365", "hr"]
+                targets = ["m365", "gws", "intranet"]
+                approval = ["m365"]
+                """)
+            var folderWrites: [Int?] = []
+            var run = 0
+            expectSettled(try await threeRuns(sandbox, "push, sync, push, \(what)") {
+                run += 1
+                guard run == 2 else {
+                    let result = try await work.cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365,gws,intranet", "--json"],
+                                                            environment: [Workspace.secretVariable: "sandbox-secret"])
+                    folderWrites.append(tally(try result.json(), "intranet", "uploaded"))
+                    return (result.status, result.stdout + result.stderr)
+                }
+                let result = try await work.sync()
+                folderWrites.append(tally(result.json, "intranet", "uploaded"))
+                return (result.status, result.output)
+            }, "push, sync, push, \(what)")
+            #expect(folderWrites == [Self.people, 0, 0], "push, sync, push, \(what): the folder")
         }
     }
 

@@ -235,7 +235,8 @@ extension SyncPolicy {
         plan.writes = steps.map(\.target)
         // A newly approved photo is a change even where no target needs writing.
         if let approve = plan.approve, let newPhoto, !steps.contains(where: { $0.action == .publish }) {
-            plan.changes.append(.init(action: .publish, from: approve.source, to: [], reason: newPhoto))
+            plan.changes.append(.init(action: .publish, from: approve.source, to: [],
+                                      reason: newPhoto + (steps.isEmpty ? "; every target shows it already" : "")))
         }
         let from = plan.approve?.source ?? situation.approvedSource
         for step in steps {

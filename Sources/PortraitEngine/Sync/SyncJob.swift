@@ -80,6 +80,7 @@ struct SyncJob: Sendable {
             }
         }
 
+        let pushed = Self.namePushedWrites(in: &situation, versions: versions)
         if let guidelines = policy.guidelines { await measureNewPhotos(against: guidelines, in: &situation, label: label) }
         let plan = policy.decide(situation)
         func foundAtStart(_ photo: String?, in source: String?) -> Bool {
@@ -120,6 +121,15 @@ struct SyncJob: Sendable {
             result.errors.append(ReportedProblem(person: label, system: "", message: "\(error)"))
             return result
         }
+        // Named by its photo from now on, so a later change at the source does not hide whose write it is.
+        for (name, photo) in pushed where !plan.writes.contains(name) && !plan.deletes.contains(name) {
+            guard let item = items[name] else { continue }
+            do {
+                try await store.recordSourceVersion(system: name, location: item.index.target.location, accountId: item.account.id, sourceVersion: photo)
+            } catch {
+                result.errors.append(ReportedProblem(person: label, system: name, message: "\(error)"))
+            }
+        }
         let shown = plan.approve?.photo ?? approved?.sha256
         if !plan.writes.isEmpty, let shown {
             await write(shown, to: plan, items: items, person: person, id: id, label: label, result: &result)
@@ -146,6 +156,21 @@ struct SyncJob: Sendable {
         case .changed: .other
         case .deleted: .nothing(wasOurs: true)
         }
+    }
+
+    /// A push records the source's version of the photo it wrote; sync names photos by their
+    /// master. Where a source shows that version now, the push wrote that source's photo.
+    /// Returns the targets so named, with their photo.
+    private static func namePushedWrites(in situation: inout PersonSituation, versions: [String: String]) -> [String: String] {
+        var named: [String: String] = [:]
+        for (name, shows) in situation.targets {
+            guard case .ours(let written, let current) = shows, situation.verdicts[written] == nil,
+                  let source = versions.first(where: { $0.value == written })?.key,
+                  case .photo(let candidate)? = situation.sources[source] else { continue }
+            situation.targets[name] = .ours(photo: candidate.photo, current: current)
+            named[name] = candidate.photo
+        }
+        return named
     }
 
     /// What a source shows for the person, reading the photo only when its version is new.
