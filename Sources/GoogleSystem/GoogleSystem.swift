@@ -29,8 +29,8 @@ public final class GoogleSystem: PhotoWriting {
         capabilities = Capabilities(renditions: [settings.profile], matching: settings.match.rules,
                                     listsPhotoVersions: true, concurrency: GoogleSettings.concurrency)
         let http = try HTTPService(caFile: settings.caFile, environment: environment)
-        let quota = Throttle.RateLimit(requests: settings.quotaPerMinute, per: .seconds(60))
-        client = ThrottledClient(name: name, http: http, throttle: Throttle(start: 4, maximum: GoogleSettings.concurrency, rate: quota),
+        let quota = ThrottleState.RateLimit(requests: settings.quotaPerMinute, per: .seconds(60))
+        client = ThrottledClient(name: name, http: http, throttle: Throttle(start: GoogleSettings.concurrency / 2, maximum: GoogleSettings.concurrency, quota: quota),
                                  throttling: GoogleError.throttling)
         let source = try GoogleTokens(system: name, settings: settings, tokenURL: tokenURL ?? settings.key.tokenURI, http: http)
         readTokens = TokenCache { try await source.fetch(scope: GoogleSettings.readScope) }

@@ -268,7 +268,7 @@ struct SystemsPage {
             let throttle = throttling[check.name].map { state in
                 var text = "slowed down \(state.pauses) time\(state.pauses == 1 ? "" : "s") since the console started; last at \(state.lastPause.formatted(DateText.time)): \(state.reason)"
                 text += ", then \(state.concurrency) request\(state.concurrency == 1 ? "" : "s") at once"
-                if let rate = state.perMinute { text += ", at most \(rate) a minute" }
+                if let rates = state.rates { text += ", \(rates)" }
                 return text
             } ?? "not slowed down since the console started"
             return Row(name: check.name, location: check.location, role: roles.isEmpty ? "not in [sync]" : roles.joined(separator: ", "),

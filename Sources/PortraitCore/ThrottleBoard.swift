@@ -16,19 +16,19 @@ public final class ThrottleBoard: Sendable {
         /// Requests allowed at once after the last pause, and the pause itself.
         public var concurrency: Int
         public var pausedSeconds: Double?
-        /// Requests a minute, where the service has a quota.
-        public var perMinute: Int?
+        /// The rates kept after the last pause ("at most 78 requests a second"), where there are any.
+        public var rates: String?
     }
 
     private let states = Mutex<[String: State]>([:])
 
     public init() {}
 
-    public func paused(system: String, reason: String, concurrency: Int, pausedSeconds: Double?, perMinute: Int?, at date: Date = Date()) {
+    public func paused(system: String, reason: String, concurrency: Int, pausedSeconds: Double?, rates: String?, at date: Date = Date()) {
         states.withLock { states in
             let pauses = (states[system]?.pauses ?? 0) + 1
             states[system] = State(pauses: pauses, lastPause: date, reason: reason, concurrency: concurrency,
-                                   pausedSeconds: pausedSeconds, perMinute: perMinute)
+                                   pausedSeconds: pausedSeconds, rates: rates)
         }
     }
 

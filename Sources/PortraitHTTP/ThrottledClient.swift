@@ -10,11 +10,11 @@ import PortraitCore
 public struct ThrottledClient: Sendable {
     /// A throttling answer: which limit it concerns, and what the service called it.
     public struct Signal: Sendable {
-        public var limit: Throttle.Limit
+        public var limit: ThrottleState.Limit
         /// The service's own word for it ("userRateLimitExceeded"), for messages.
         public var reason: String
 
-        public init(_ limit: Throttle.Limit, reason: String = "") {
+        public init(_ limit: ThrottleState.Limit, reason: String = "") {
             self.limit = limit
             self.reason = reason
         }
@@ -61,16 +61,16 @@ public struct ThrottledClient: Sendable {
         var attempt = 0
         while true {
             if let reason = reachability.lost { throw Unreachable(reason: reason) }
-            await throttle.begin()
+            let ticket = await throttle.begin()
             if let reason = reachability.lost {
-                await throttle.finish(.failed)
+                await throttle.finish(ticket, .failed)
                 throw Unreachable(reason: reason)
             }
             let spec: HTTPRequestSpec
             do {
                 spec = try await make()
             } catch {
-                await throttle.finish(.failed)
+                await throttle.finish(ticket, .failed)
                 throw error
             }
             let problem: String
@@ -79,7 +79,7 @@ public struct ThrottledClient: Sendable {
                 let reply = try await http.send(spec)
                 reachability.answered()
                 if let signal = throttling(reply) {
-                    let newEpisode = await throttle.finish(.throttled(retryAfter: reply.retryAfter, limit: signal.limit))
+                    let newEpisode = await throttle.finish(ticket, .throttled(retryAfter: reply.retryAfter, limit: signal.limit))
                     problem = "HTTP \(reply.status)\(signal.reason.isEmpty ? "" : " \(signal.reason)")"
                         + (reply.retryAfter.map { " (Retry-After \(Self.seconds($0)))" } ?? "")
                     retryAt = reply.retryAfter
@@ -88,21 +88,21 @@ public struct ThrottledClient: Sendable {
                         await announce(problem)
                     }
                 } else if [500, 502, 503, 504].contains(reply.status) {
-                    await throttle.finish(.failed)
+                    await throttle.finish(ticket, .failed)
                     problem = "HTTP \(reply.status)"
                     retryAt = reply.retryAfter
                 } else if reply.status == 401 {
-                    await throttle.finish(.healthy)
+                    await throttle.finish(ticket, .healthy)
                     guard let reauthorize, try await reauthorize(spec, reply) else { return reply }
                     attempt += 1
                     guard attempt < policy.maxAttempts, clock.now - started < policy.budget else { return reply }
                     continue
                 } else {
-                    await throttle.finish(.healthy)
+                    await throttle.finish(ticket, .healthy)
                     return reply
                 }
             } catch let error as TransportError {
-                await throttle.finish(.failed)
+                await throttle.finish(ticket, .failed)
                 problem = error.description
                 if error.atConnect {
                     switch reachability.failedToConnect(error.description, permanent: error.permanent) {
@@ -136,9 +136,10 @@ public struct ThrottledClient: Sendable {
     private func announce(_ problem: String) async {
         let state = await throttle.snapshot
         var doing = state.pausedFor.map { "pausing every request for \(Self.seconds($0))" } ?? "slowing down"
-        if let rate = state.rate { doing += ", then at most \(rate) requests a minute" }
+        doing += ", then \(state.limit) at once"
+        if let rates = state.rateText { doing += ", \(rates)" }
         Self.log.notice("\(name): the service asks for less (\(problem)); \(doing)")
-        ThrottleBoard.shared.paused(system: name, reason: problem, concurrency: state.limit, pausedSeconds: state.pausedFor?.seconds, perMinute: state.rate)
+        ThrottleBoard.shared.paused(system: name, reason: problem, concurrency: state.limit, pausedSeconds: state.pausedFor?.seconds, rates: state.rateText)
     }
 
     private static func seconds(_ duration: Duration) -> String {

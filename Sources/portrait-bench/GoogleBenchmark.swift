@@ -124,17 +124,17 @@ struct GoogleBenchmark: ParsableArguments {
         }
         let token = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
         let http = try HTTPService()
-        let window = Throttle(start: Self.referenceWorkers, maximum: Self.referenceWorkers, rate: .init(requests: quota, per: .seconds(60)))
+        let window = Throttle(start: Self.referenceWorkers, maximum: Self.referenceWorkers, quota: .init(requests: quota, per: .seconds(60)))
         let before = await sandbox.google.stats()
         let clock = ContinuousClock()
         let started = clock.now
         try await PlainClient.push(count: photos, workers: Self.referenceWorkers, refusals: [403, 429, 503]) { index in
             let user = SamplePeople.mail(index, domain: "example.com")
-            await window.begin()
+            let ticket = await window.begin()
             let reply = try await http.send(HTTPRequestSpec(
                 method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(user)/photos/thumbnail",
                 headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: bodies[index]))
-            await window.finish(.healthy)
+            await window.finish(ticket, .healthy)
             return reply
         }
         let seconds = (clock.now - started).seconds

@@ -80,7 +80,7 @@ struct PlainSync {
         let token = try await graphToken(sandbox)
         let googleToken = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
         let window = Throttle(start: SyncBenchmark.googleWorkers, maximum: SyncBenchmark.googleWorkers,
-                              rate: .init(requests: quota, per: .seconds(60)))
+                              quota: .init(requests: quota, per: .seconds(60)))
         let (changed, arrivals) = AsyncStream.makeStream(of: (mail: String, photo: Data).self)
         let pipeline = ImagePipeline()
         let sent = Box(0)
@@ -101,11 +101,11 @@ struct PlainSync {
                         sends.addTask {
                             let body = try JSONSerialization.data(withJSONObject: ["photoData": Base64URL.encode(photo), "mimeType": "JPEG"])
                             while true {
-                                await window.begin()
+                                let ticket = await window.begin()
                                 let reply = try await http.send(HTTPRequestSpec(
                                     method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(mail)/photos/thumbnail",
                                     headers: [("Authorization", "Bearer \(googleToken)"), ("Content-Type", "application/json")], body: body))
-                                await window.finish(.healthy)
+                                await window.finish(ticket, .healthy)
                                 if [403, 429, 503].contains(reply.status) {
                                     try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
                                     continue

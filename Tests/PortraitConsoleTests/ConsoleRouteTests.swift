@@ -419,7 +419,7 @@ import Testing
                         warnings: (1...7).map { "row \($0): names nobody" }),
             SystemCheck(name: throttled, location: "example.com", ok: false, people: 0, problem: "cannot connect to admin.googleapis.com", errors: [], warnings: []),
         ])
-        ThrottleBoard.shared.paused(system: throttled, reason: "HTTP 403 userRateLimitExceeded", concurrency: 3, pausedSeconds: 2, perMinute: 1200)
+        ThrottleBoard.shared.paused(system: throttled, reason: "HTTP 403 userRateLimitExceeded", concurrency: 3, pausedSeconds: 2, rates: "at most 1200 requests a minute")
         let console = try console(checking: checks)
         try await console.application().test(.router) { client in
             let session = try await signIn(client, as: "it.bob")
@@ -446,7 +446,7 @@ import Testing
             #expect(page.contains("and 2 more: portrait check --system hr"))
             #expect(page.contains("not OK: cannot connect to admin.googleapis.com"))
             #expect(page.contains("slowed down 1 time since the console started"))
-            #expect(page.contains("HTTP 403 userRateLimitExceeded, then 3 requests at once, at most 1200 a minute"))
+            #expect(page.contains("HTTP 403 userRateLimitExceeded, then 3 requests at once, at most 1200 requests a minute"))
             #expect(page.contains("not slowed down since the console started"))
         }
         #expect(await checks.calls == 1)
