@@ -38,17 +38,11 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Seconds an access token lives.")
     var tokenTtl = 3600
 
-    @Option(help: "Photo requests one app may have in flight before 429 ApplicationThrottled.")
-    var photoConcurrency = 4
+    @Option(help: ArgumentHelp("A limit Graph puts on the app, in place of the documented 4 photo requests at once; repeat for several, `none` for no limit: 20/1s (requests per seconds), 4-at-once, then ,photos or ,writes (which requests count), ,no-retry-after, ,halved:10-30 (seconds of the run).", valueName: "limit"))
+    var graphLimit: [String] = []
 
-    @Option(help: "Graph requests per second before 429 TooManyRequests; 0 for no limit.")
-    var rateLimit = 0
-
-    @Option(help: "Photo writes per second before 429 TooManyRequests (Outlook's resource-unit budget); 0 for no limit.")
-    var writeRate = 0
-
-    @Option(help: "Google Directory API requests one admin may make per minute before 403 userRateLimitExceeded; 0 for no limit.")
-    var googleQuota = 2400
+    @Option(help: ArgumentHelp("A limit Google puts on the admin, in place of the documented 2400/60s,no-retry-after; the same forms as --graph-limit.", valueName: "limit"))
+    var googleLimit: [String] = []
 
     @Option(help: "Write the Google service account's JSON key here (mode 600), for a `google` system's service_account_file.")
     var googleKeyFile: String?
@@ -63,11 +57,13 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...1).contains(photoFraction), (0...1).contains(faultRate) else {
             throw ValidationError("--photo-fraction and --fault-rate are between 0 and 1")
         }
-        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, photoConcurrency >= 1, rateLimit >= 0, writeRate >= 0, faultRetryAfter >= 0, googleQuota >= 0 else {
+        guard users >= 0, latencyMs >= 0, tokenTtl >= 1, faultRetryAfter >= 0 else {
             throw ValidationError("counts and times must not be negative")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port is from 0 to 65535 (0 picks a free one)") }
         guard users <= 1_000_000 else { throw ValidationError("--users is at most 1000000") }
+        _ = try Self.limits(graphLimit, option: "--graph-limit")
+        _ = try Self.limits(googleLimit, option: "--google-limit")
     }
 
     func run() async throws {
@@ -79,10 +75,8 @@ struct SandboxCommand: AsyncParsableCommand {
         options.faultRate = faultRate
         options.faultRetryAfter = faultRetryAfter
         options.tokenLifetime = tokenTtl
-        options.photoConcurrency = photoConcurrency
-        options.rateLimit = rateLimit
-        options.writeRate = writeRate
-        options.googleQuotaPerMinute = googleQuota
+        if !graphLimit.isEmpty { options.graphLimits = try Self.limits(graphLimit, option: "--graph-limit") }
+        if !googleLimit.isEmpty { options.googleLimits = try Self.limits(googleLimit, option: "--google-limit") }
         if let certificate {
             guard let pem = try? String(contentsOfFile: certificate, encoding: .utf8) else {
                 throw ValidationError("cannot read --certificate \(certificate)")
@@ -140,6 +134,17 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         await Self.untilTerminated()
         await sandbox.stop()
+    }
+
+    /// The limits `--graph-limit` or `--google-limit` name; `none` for none.
+    private static func limits(_ specs: [String], option: String) throws -> [LimitShape] {
+        guard specs != ["none"] else { return [] }
+        return try specs.map { spec in
+            guard let shape = LimitShape(spec: spec) else {
+                throw ValidationError("\(option) \(spec): not a limit; write 20/1s (requests per seconds) or 4-at-once, then any of ,photos ,writes ,no-retry-after ,halved:10-30")
+            }
+            return shape
+        }
     }
 
     /// Returns on SIGINT or SIGTERM.

@@ -73,9 +73,9 @@ public final class Sandbox: Sendable {
 
     /// Changes both services' latency and Google's quota while the sandbox runs: a benchmark sets
     /// up its starting state quickly, then measures under the conditions it reports.
-    public func setConditions(latency: Duration, googleQuotaPerMinute: Int) async {
+    public func setConditions(latency: Duration, googleLimits: [LimitShape]) async {
         await graph.service.state.setLatency(latency)
-        await google.service.state.setConditions(latency: latency, googleQuotaPerMinute: googleQuotaPerMinute)
+        await google.service.state.setConditions(latency: latency, googleLimits: googleLimits)
     }
 
     private struct AllStats: Encodable {

@@ -19,13 +19,12 @@ public struct SandboxOptions: Sendable {
     /// The Retry-After of an injected 503, in seconds.
     public var faultRetryAfter = 1
     public var tokenLifetime = 3600
-    /// Photo requests one app may have in flight; one more is answered 429 ApplicationThrottled.
-    public var photoConcurrency = 4
-    /// Graph requests per second one app may make; more are answered 429 TooManyRequests. 0: no limit.
-    public var rateLimit = 0
-    /// Photo writes (uploads and deletes) per second one app may make, the resource-unit budget
-    /// of Outlook's limits; more are answered 429 TooManyRequests. 0: no limit.
-    public var writeRate = 0
+    /// Graph's limits on one app: a concurrency cap is answered 429 ApplicationThrottled, a window
+    /// 429 TooManyRequests (over writes: Outlook's resource-unit budget). Documented: 4 photo
+    /// requests at once.
+    public var graphLimits: [LimitShape] = [.concurrency(4, scope: .photos)]
+    /// How much longer a Retry-After runs for each request that breaks it (0: as sent).
+    public var earlyPenalty: Duration = .zero
     public var tenant = "contoso.test"
     public var tenantId = "0a1b2c3d-0000-4000-8000-000000000001"
     public var clientId = "11111111-2222-4333-8444-555555555555"
@@ -52,10 +51,10 @@ public struct SandboxOptions: Sendable {
         "https://www.googleapis.com/auth/admin.directory.user",
         "https://www.googleapis.com/auth/admin.directory.user.readonly",
     ]
-    /// Directory API requests one admin may make per `googleQuotaWindow` (a sliding window); more
-    /// are answered 403 userRateLimitExceeded. 0: no limit.
-    public var googleQuotaPerMinute = 2400
-    public var googleQuotaWindow: Duration = .seconds(60)
+    /// Google's limits on one admin: a window of a minute or more is answered 403
+    /// userRateLimitExceeded, a shorter one 429 rateLimitExceeded, a concurrency cap 403
+    /// quotaExceeded. Documented: 2,400 requests a minute, without Retry-After.
+    public var googleLimits: [LimitShape] = [.window(2400, per: .seconds(60), retryAfter: false)]
     /// Users (by mail) whose account is suspended.
     public var googleSuspended: Set<String> = []
     /// Users (by mail) who set their own photo, which Google shows over an admin's upload until

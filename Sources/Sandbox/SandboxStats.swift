@@ -6,7 +6,11 @@ public struct SandboxStats: Sendable, Codable, Equatable {
     /// Requests that arrived while a Retry-After this sandbox had sent was still running (beyond
     /// the allowance for requests already on their way). A well-behaved client has none.
     public var earlyRequests = 0
+    /// Early requests by the limit whose Retry-After they broke (`LimitShape.description`).
+    public var earlyByLimit: [String: Int] = [:]
     public var throttled = 0
+    /// Throttling answers by the limit that gave them.
+    public var throttledByLimit: [String: Int] = [:]
     public var faultsInjected = 0
     public var dropped = 0
     public var truncated = 0
@@ -27,6 +31,8 @@ public struct SandboxStats: Sendable, Codable, Equatable {
         case requests, throttled, dropped, truncated, uploads, downloads, deletes
         case byStatus = "by_status"
         case earlyRequests = "early_requests"
+        case earlyByLimit = "early_by_limit"
+        case throttledByLimit = "throttled_by_limit"
         case faultsInjected = "faults_injected"
         case metadataReads = "metadata_reads"
         case listPages = "list_pages"

@@ -3,8 +3,9 @@ import NIOHTTP1
 import PortraitCore
 
 /// What every emulated service does alike, kept by each service's own state: access tokens that
-/// expire, a penalty after a Retry-After (requests arriving during it are counted as early),
-/// injected faults, and the counters a test or benchmark checks a client by.
+/// expire, a penalty after a Retry-After (requests arriving during it are counted as early, per
+/// limit that sent it, and extend it by `SandboxOptions.earlyPenalty`), injected faults, and the
+/// counters a test or benchmark checks a client by.
 struct ServiceGate: Sendable {
     /// What an access token was issued for.
     struct Grant: Sendable {
@@ -33,6 +34,9 @@ struct ServiceGate: Sendable {
     private var tokens: [String: Grant] = [:]
     private var penaltyUntil: ContinuousClock.Instant?
     private var penaltyAnnounced: ContinuousClock.Instant?
+    /// The limit whose refusal started the penalty ("a fault" for an injected 503).
+    private var penaltyCause = ""
+
     private var random: SeededRandom
     /// Faults draw from their own stream, so that which requests fail does not depend on how
     /// other draws (etags, seeded photos) interleave with them under concurrency.
@@ -77,27 +81,39 @@ struct ServiceGate: Sendable {
     // MARK: - Penalties and faults
 
     /// The end of a Retry-After still running, counting the request as early when it was not
-    /// already on its way when the Retry-After was sent.
+    /// already on its way when the Retry-After was sent; an early request extends the penalty.
     mutating func penalty() -> ContinuousClock.Instant? {
         let now = clock.now
         guard let until = penaltyUntil, now < until else { return nil }
         if let announced = penaltyAnnounced, now - announced > options.inFlightAllowance {
             stats.earlyRequests += 1
+            stats.earlyByLimit[penaltyCause, default: 0] += 1
+            penaltyUntil = until + options.earlyPenalty
         }
-        return until
+        return penaltyUntil
+    }
+
+    /// Whole seconds until `until`, at least one: a Retry-After.
+    func seconds(until: ContinuousClock.Instant) -> Int {
+        max(1, Int((until - clock.now).seconds.rounded(.up)))
     }
 
     /// Starts (or extends) a penalty now, when the client can first know of it.
-    mutating func announcePenalty(until: ContinuousClock.Instant) {
+    mutating func announcePenalty(until: ContinuousClock.Instant, cause: String) {
         if let current = penaltyUntil, current >= until { return }
         penaltyUntil = until
         penaltyAnnounced = clock.now
+        penaltyCause = cause
     }
 
-    /// A throttling answer, counted, whose Retry-After (if any) starts a penalty.
-    mutating func throttled(_ response: SandboxResponse, until: ContinuousClock.Instant?) -> SandboxResponse {
+    /// A throttling answer by `shape` (nil: the penalty itself), counted; its Retry-After, if
+    /// any, starts a penalty.
+    mutating func throttled(_ response: SandboxResponse, retryAfter: Int?, by shape: LimitShape?) -> SandboxResponse {
         stats.throttled += 1
-        if let until { announcePenalty(until: until) }
+        if let shape {
+            stats.throttledByLimit[shape.description, default: 0] += 1
+            if let retryAfter { announcePenalty(until: clock.now + .seconds(retryAfter), cause: shape.description) }
+        }
         return count(response)
     }
 
@@ -119,7 +135,7 @@ struct ServiceGate: Sendable {
         stats.inFlight -= 1
         if answer.status == .serviceUnavailable, case .whole = answer.delivery,
            let seconds = answer.headers.first(where: { $0.0 == "Retry-After" }).flatMap({ Int($0.1) }) {
-            announcePenalty(until: clock.now + .seconds(seconds))
+            announcePenalty(until: clock.now + .seconds(seconds), cause: "a fault")
         }
     }
 

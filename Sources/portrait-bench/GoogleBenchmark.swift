@@ -157,7 +157,7 @@ struct GoogleBenchmark: ParsableArguments {
         options.users = users ?? photos
         options.latency = .milliseconds(latencyMs)
         options.photoFraction = photoFraction
-        options.googleQuotaPerMinute = quota
+        options.googleLimits = SyncBenchmark.googleLimits(quota)
         return try await Sandbox.run(options, body)
     }
 

@@ -177,8 +177,7 @@ struct GraphBenchmark: ParsableArguments {
         options.latency = .milliseconds(latency)
         options.faultRate = faults
         options.photoFraction = photoFraction
-        options.photoConcurrency = concurrency
-        options.writeRate = writeRate
+        options.graphLimits = [.concurrency(concurrency, scope: .photos)] + (writeRate > 0 ? [.window(writeRate, per: .seconds(1), scope: .writes)] : [])
         return try await Sandbox.run(options, body)
     }
 

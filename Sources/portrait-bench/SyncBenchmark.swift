@@ -60,10 +60,10 @@ struct SyncBenchmark: ParsableArguments {
         let plain = try await withSandbox { sandbox in
             let client = try PlainSync(sandbox: sandbox, folder: root.appendingPathComponent("plain-intranet"), quota: quota)
             log("plain client: reading every etag once (set-up, no latency)…")
-            await sandbox.setConditions(latency: .zero, googleQuotaPerMinute: 0)
+            await sandbox.setConditions(latency: .zero, googleLimits: [])
             let etags = try await client.remember()
             try await changePhotos(sandbox, newPhotos)
-            await sandbox.setConditions(latency: latency, googleQuotaPerMinute: quota)
+            await sandbox.setConditions(latency: latency, googleLimits: Self.googleLimits(quota))
             log("plain client: the changed run…")
             let before = await counts(sandbox)
             let started = ContinuousClock.now
@@ -84,11 +84,11 @@ struct SyncBenchmark: ParsableArguments {
             let config = folder.appendingPathComponent("portrait.toml")
 
             log("portrait sync: the first run, every photo published (set-up, no latency, no quota)…")
-            await sandbox.setConditions(latency: .zero, googleQuotaPerMinute: 0)
+            await sandbox.setConditions(latency: .zero, googleLimits: [])
             try configure(config, sandbox: sandbox, quota: 1_000_000)
             rows.append(try await measuredSync("set-up: first sync (no latency)", sandbox, config: config))
 
-            await sandbox.setConditions(latency: latency, googleQuotaPerMinute: quota)
+            await sandbox.setConditions(latency: latency, googleLimits: Self.googleLimits(quota))
             try configure(config, sandbox: sandbox, quota: quota)
             log("portrait sync: nothing changed…")
             let unchanged = try await measuredSync("portrait sync, nothing changed", sandbox, config: config)
@@ -132,12 +132,17 @@ struct SyncBenchmark: ParsableArguments {
         }
     }
 
+    /// Google's documented quota, `quota` a minute; none at 0.
+    static func googleLimits(_ quota: Int) -> [LimitShape] {
+        quota > 0 ? [.window(quota, per: .seconds(60), retryAfter: false)] : []
+    }
+
     private func withSandbox<T>(_ body: (Sandbox) async throws -> T) async throws -> T {
         var options = SandboxOptions()
         options.users = people
         options.photoFraction = 1
-        options.photoConcurrency = Self.graphConcurrency
-        options.googleQuotaPerMinute = quota
+        options.graphLimits = [.concurrency(Self.graphConcurrency, scope: .photos)]
+        options.googleLimits = Self.googleLimits(quota)
         return try await Sandbox.run(options, body)
     }
 

@@ -231,7 +231,7 @@ import Testing
 
     /// Google's quota is per minute, so this takes a little over one.
     @Test func aQuotaLowerThanConfiguredLosesNothingAndNeverRetriesEarly() async throws {
-        try await withSandbox({ $0.googleQuotaPerMinute = 20 }) { sandbox in
+        try await withSandbox({ $0.googleLimits = [.window(20, per: .seconds(60), retryAfter: false)] }) { sandbox in
             let work = try Workspace()
             try work.googleSetup(sandbox: sandbox, people: 30, extra: "quota_per_minute = 40")
             let result = try await work.googlePush()

@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func throttlingIsHonouredAndNothingIsLost() async throws {
-        try await withSandbox({ $0.photoConcurrency = 2; $0.rateLimit = 5; $0.latency = .milliseconds(10) }) { sandbox in
+        try await withSandbox({ $0.graphLimits = [.concurrency(2, scope: .photos), .window(5, per: .seconds(1))]; $0.latency = .milliseconds(10) }) { sandbox in
             let work = try Workspace()
             try work.graphSetup(sandbox: sandbox, people: 30)
             let result = try await work.graphPush()

@@ -27,7 +27,7 @@ actor GoogleDomain {
         case refused(SandboxResponse)
     }
 
-    /// Latency and quota may be changed while it runs (`Sandbox.setConditions`).
+    /// Latency and limits may be changed while it runs (`Sandbox.setConditions`).
     private(set) var options: SandboxOptions
     let users: [User]
     private let byKey: [String: Int]
@@ -35,14 +35,15 @@ actor GoogleDomain {
     private var ownPhotos: [Int: StoredPhoto] = [:]
     /// Users whose seeded photo is still to be drawn (made on first read), with its etag.
     private var seeded: [Int: String] = [:]
-    /// When each admin's recent requests were admitted, oldest first.
-    private var recent: [String: [ContinuousClock.Instant]] = [:]
+    /// Each admin's limits.
+    private var limits: [String: ServiceLimits] = [:]
     private var gate: ServiceGate
     private var etagCounter = 0
 
-    func setConditions(latency: Duration, googleQuotaPerMinute: Int) {
+    func setConditions(latency: Duration, googleLimits: [LimitShape]) {
         options.latency = latency
-        options.googleQuotaPerMinute = googleQuotaPerMinute
+        options.googleLimits = googleLimits
+        limits.removeAll()
     }
 
     init(options: SandboxOptions) {
@@ -111,7 +112,7 @@ actor GoogleDomain {
 
     // MARK: - Admission: authentication, quota, faults
 
-    func admit(_ request: SandboxRequest) -> Admission {
+    func admit(_ request: SandboxRequest, isPhoto: Bool, isWrite: Bool) -> Admission {
         let grant: ServiceGate.Grant
         switch gate.authenticate(request) {
         case .missing, .expired:
@@ -123,31 +124,36 @@ actor GoogleDomain {
         }
         let now = gate.now
         if let until = gate.penalty() {
-            let seconds = max(1, Int((until - now).seconds.rounded(.up)))
             return .refused(gate.throttled(.googleError(.serviceUnavailable, reason: "backendError", message: "The service is currently unavailable.",
-                                                        headers: [("Retry-After", String(seconds))]), until: until))
+                                                        headers: [("Retry-After", String(gate.seconds(until: until)))]), retryAfter: nil, by: nil))
         }
-        if options.googleQuotaPerMinute > 0 {
-            var times = recent[grant.subject, default: []]
-            let windowStart = now - options.googleQuotaWindow
-            if let firstInWindow = times.firstIndex(where: { $0 > windowStart }) {
-                times.removeFirst(firstInWindow)
-            } else {
-                times.removeAll()
-            }
-            guard times.count < options.googleQuotaPerMinute else {
-                recent[grant.subject] = times
-                let message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:100000000001'."
-                return .refused(gate.throttled(.googleError(.forbidden, domain: "usageLimits", reason: "userRateLimitExceeded", message: message,
-                                                            status: "PERMISSION_DENIED"), until: nil))
-            }
-            times.append(now)
-            recent[grant.subject] = times
+        var admin = limits[grant.subject] ?? ServiceLimits(options.googleLimits)
+        let refusal = admin.admit(now: now, isPhoto: isPhoto, isWrite: isWrite)
+        limits[grant.subject] = admin
+        if let refusal {
+            return .refused(gate.throttled(Self.refusal(by: refusal), retryAfter: refusal.retryAfter, by: refusal.shape))
         }
         return .admitted(grant, fault: gate.admit())
     }
 
-    func release(answer: SandboxResponse) -> SandboxResponse {
+    /// Google's answer for each shape of limit.
+    private static func refusal(by refusal: ServiceLimits.Refusal) -> SandboxResponse {
+        let headers = refusal.retryAfter.map { [("Retry-After", String($0))] } ?? []
+        switch refusal.shape.kind {
+        case .window(_, let length) where length >= .seconds(60):
+            let message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:100000000001'."
+            return .googleError(.forbidden, domain: "usageLimits", reason: "userRateLimitExceeded", message: message, status: "PERMISSION_DENIED", headers: headers)
+        case .window:
+            return .googleError(.tooManyRequests, domain: "usageLimits", reason: "rateLimitExceeded", message: "Rate Limit Exceeded",
+                                status: "RESOURCE_EXHAUSTED", headers: headers)
+        case .concurrency:
+            return .googleError(.forbidden, domain: "usageLimits", reason: "quotaExceeded", message: "Concurrent request limit exceeded.",
+                                status: "PERMISSION_DENIED", headers: headers)
+        }
+    }
+
+    func release(_ grant: ServiceGate.Grant, isPhoto: Bool, isWrite: Bool, answer: SandboxResponse) -> SandboxResponse {
+        limits[grant.subject]?.release(isPhoto: isPhoto, isWrite: isWrite)
         gate.release(answer: answer)
         return gate.count(answer)
     }

@@ -35,7 +35,9 @@ struct GoogleService: Sendable {
             return await state.issueToken(request, endpoint: endpoint)
         }
         guard request.path.hasPrefix(Self.apiPrefix) else { return nil }
-        switch await state.admit(request) {
+        let isPhoto = request.path.hasSuffix("/photos/thumbnail")
+        let isWrite = isPhoto && [.PUT, .PATCH, .DELETE].contains(request.method)
+        switch await state.admit(request, isPhoto: isPhoto, isWrite: isWrite) {
         case .refused(let response):
             return response
         case .admitted(let grant, let fault):
@@ -49,7 +51,7 @@ struct GoogleService: Sendable {
                         : .googleError(status, reason: "internalError", message: "Internal error encountered.", headers: headers)
                 }
             }
-            return await state.release(answer: response)
+            return await state.release(grant, isPhoto: isPhoto, isWrite: isWrite, answer: response)
         }
     }
 

@@ -43,7 +43,7 @@ struct GraphService: Sendable {
         switch await state.admit(request, isPhoto: isPhoto, isWrite: isWrite) {
         case .refused(let response):
             return response
-        case .admitted(let photoSlot, let fault):
+        case .admitted(let fault):
             let latency = await state.options.latency
             if latency > .zero { try? await Task.sleep(for: latency) }
             var response = await graph(request, segments: segments)
@@ -54,7 +54,7 @@ struct GraphService: Sendable {
                         : .graphError(status, "generalException", "An internal server error occurred.", headers: headers)
                 }
             }
-            return await state.release(photoSlot: photoSlot, answer: response)
+            return await state.release(isPhoto: isPhoto, isWrite: isWrite, answer: response)
         }
     }
 

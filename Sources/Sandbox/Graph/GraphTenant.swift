@@ -21,9 +21,9 @@ actor GraphTenant {
         var settled = false
     }
 
-    /// Admission of one Graph request: let through (holding a photo slot or not), or answered now.
+    /// Admission of one Graph request: let through (to be released), or answered now.
     enum Admission: Sendable {
-        case admitted(photoSlot: Bool, fault: ServiceGate.Fault?)
+        case admitted(fault: ServiceGate.Fault?)
         case refused(SandboxResponse)
     }
 
@@ -36,8 +36,7 @@ actor GraphTenant {
     private var seeded: Set<Int>
     private var assertionIds: Set<String> = []
     private var photoInFlight = 0
-    private var bucket: TokenBucket
-    private var writeBucket: TokenBucket
+    private var limits: ServiceLimits
     private var gate: ServiceGate
     private var etagCounter = 0
 
@@ -67,8 +66,7 @@ actor GraphTenant {
         var gate = ServiceGate(options: options, seed: options.seed)
         seeded = Set((0..<options.users).filter { _ in gate.unit() < options.photoFraction })
         self.gate = gate
-        bucket = TokenBucket(rate: options.rateLimit, now: gate.now)
-        writeBucket = TokenBucket(rate: options.writeRate, now: gate.now)
+        limits = ServiceLimits(options.graphLimits)
     }
 
     var stats: SandboxStats { gate.stats }
@@ -102,38 +100,37 @@ actor GraphTenant {
         }
         let now = gate.now
         if let until = gate.penalty() {
-            return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", until: until))
+            return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", retryAfter: gate.seconds(until: until), by: nil))
         }
-        if let wait = bucket.take(now: now) {
-            return .refused(throttle("TooManyRequests", "Application is over its request rate limit.", until: now + wait))
-        }
-        if isWrite, let wait = writeBucket.take(now: now) {
-            return .refused(throttle("TooManyRequests", "Application is over its photo write budget (resource units).", until: now + wait))
+        if let refusal = limits.admit(now: now, isPhoto: isPhoto, isWrite: isWrite) {
+            let (code, message) = switch refusal.shape.kind {
+            case .concurrency: ("ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+            case .window where refusal.shape.scope == .writes: ("TooManyRequests", "Application is over its photo write budget (resource units).")
+            case .window: ("TooManyRequests", "Application is over its request rate limit.")
+            }
+            return .refused(throttle(code, message, retryAfter: refusal.retryAfter, by: refusal.shape))
         }
         if isPhoto {
-            guard photoInFlight < options.photoConcurrency else {
-                return .refused(throttle("ApplicationThrottled", "Application is over its MailboxConcurrency limit.", until: now + .seconds(1)))
-            }
             photoInFlight += 1
             let inFlight = photoInFlight
             gate.record { $0.maxPhotoConcurrency = max($0.maxPhotoConcurrency, inFlight) }
         }
-        let fault = gate.admit()
-        return .admitted(photoSlot: isPhoto, fault: fault)
+        return .admitted(fault: gate.admit())
     }
 
     /// Ends an admitted request whose answer is about to be sent.
-    func release(photoSlot: Bool, answer: SandboxResponse) -> SandboxResponse {
-        if photoSlot { photoInFlight -= 1 }
+    func release(isPhoto: Bool, isWrite: Bool, answer: SandboxResponse) -> SandboxResponse {
+        if isPhoto { photoInFlight -= 1 }
+        limits.release(isPhoto: isPhoto, isWrite: isWrite)
         gate.release(answer: answer)
         return gate.count(answer)
     }
 
     func count(_ response: SandboxResponse) -> SandboxResponse { gate.count(response) }
 
-    private func throttle(_ code: String, _ message: String, until: ContinuousClock.Instant) -> SandboxResponse {
-        let seconds = max(1, Int((until - gate.now).seconds.rounded(.up)))
-        return gate.throttled(.graphError(.tooManyRequests, code, message, headers: [("Retry-After", String(seconds))]), until: until)
+    private func throttle(_ code: String, _ message: String, retryAfter: Int?, by shape: LimitShape?) -> SandboxResponse {
+        gate.throttled(.graphError(.tooManyRequests, code, message, headers: retryAfter.map { [("Retry-After", String($0))] } ?? []),
+                       retryAfter: retryAfter, by: shape)
     }
 
     // MARK: - Directory and photos
@@ -196,28 +193,5 @@ actor GraphTenant {
     private static func seedPhoto(_ index: Int, etag: String) -> StoredPhoto {
         let bytes = (try? SeedPhotos.jpeg(seed: 10_000 + index)) ?? Data()
         return StoredPhoto(bytes: bytes, etag: etag, side: SeedPhotos.side)
-    }
-}
-
-/// A rate limit: `rate` a second, as many at once; no limit when the rate is 0.
-struct TokenBucket: Sendable {
-    let rate: Double
-    var tokens: Double
-    var refilled: ContinuousClock.Instant
-
-    init(rate: Int, now: ContinuousClock.Instant) {
-        self.rate = Double(rate)
-        tokens = Double(rate)
-        refilled = now
-    }
-
-    /// Takes one token, or says how long until there is one (whole seconds, as Retry-After).
-    mutating func take(now: ContinuousClock.Instant) -> Duration? {
-        guard rate > 0 else { return nil }
-        tokens = min(rate, tokens + rate * (now - refilled).seconds)
-        refilled = now
-        guard tokens >= 1 else { return .seconds(max(1, ((1 - tokens) / rate).rounded(.up))) }
-        tokens -= 1
-        return nil
     }
 }
