@@ -6,8 +6,11 @@ import Sandbox
 
 /// `make bench-google`: `portrait push` against the Google sandbox's per-admin quota, beside a
 /// plain client that PUTs each original photo within the same quota (the minimum work of a push,
-/// as GAM does it: Google makes its own 96×96 copy), and against the bound the quota sets; the same with the sandbox's quota lower than the
-/// configured one; then a pull of a large domain whose photos are all unchanged.
+/// as GAM does it: Google makes its own 96×96 copy), and against the bound the quota sets; the
+/// same with the sandbox's quota lower than the configured one; then under every shape a limit
+/// takes, beside a plain client with the best fixed settings for that shape (it knows the limit;
+/// Portrait is told only the documented quota); then a pull of a large domain whose photos are
+/// all unchanged.
 struct GoogleBenchmark: ParsableArguments {
     @Option(help: "Photos to push.")
     var photos = 1_000
@@ -20,6 +23,9 @@ struct GoogleBenchmark: ParsableArguments {
 
     @Option(help: "A quota smaller than the job, for the runs where the quota binds (0 skips them).")
     var bindingQuota = 600
+
+    @Option(help: "Photos to push under each limit shape (0 skips them).")
+    var shapePhotos = 300
 
     @Option(help: "Users in the domain of the pull run.")
     var pullUsers = 10_000
@@ -74,7 +80,25 @@ struct GoogleBenchmark: ParsableArguments {
             }
         }
 
-        // 3. A large domain, every photo unchanged since the last pull.
+        // 3. Every shape a limit takes, Portrait told only the documented quota.
+        if shapePhotos > 0 {
+            for shape in Self.shapes(photos: shapePhotos, quota: quota) {
+                let reference = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos) {
+                    try await referencePush($0, photoFolder: photoFolder, name: "plain client, \(shape.name)", count: shape.photos,
+                                            workers: shape.workers, pace: shape.pace)
+                }
+                let push = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos) { sandbox in
+                    try await portraitPush(sandbox, photoFolder: photoFolder, root: root, configured: quota, real: 0,
+                                           name: "push, \(shape.name)", count: shape.photos)
+                }
+                rows += [reference, push]
+                ratios.append(String(format: "%@: %d photos in %.2f s against the plain client's %.2f s: %.2f of it; %d refusals, %d early, %d lost",
+                                     shape.name, shape.photos, push.seconds, reference.seconds, reference.seconds / push.seconds,
+                                     push.quotaErrors, push.early, push.lost))
+            }
+        }
+
+        // 4. A large domain, every photo unchanged since the last pull.
         try await withSandbox(quota: quota, users: pullUsers, photoFraction: 0.3) { sandbox in
             let run = try prepare(root.appendingPathComponent("google-pull"), sandbox: sandbox, photoFolder: photoFolder, quota: quota, people: 0)
             FileHandle.standardError.write(Data("first pull of \(pullUsers) users…\n".utf8))
@@ -101,63 +125,98 @@ struct GoogleBenchmark: ParsableArguments {
         for ratio in ratios { print(ratio) }
     }
 
+    /// A shape of Google's limits, and the fixed settings a plain client that knows it would use.
+    struct Shape {
+        var name: String
+        var limits: [LimitShape]
+        var photos: Int
+        var workers = GoogleBenchmark.referenceWorkers
+        var pace: [(requests: Int, per: Duration)]
+        var earlyPenalty: Duration = .zero
+    }
+
+    static func shapes(photos: Int, quota: Int) -> [Shape] {
+        let minute = LimitShape.window(quota, per: .seconds(60), retryAfter: false)
+        let documented = (requests: quota, per: Duration.seconds(60))
+        return [
+            Shape(name: "burst 80/s, Retry-After", limits: [.window(80, per: .seconds(1)), minute], photos: photos,
+                  pace: [(80, .seconds(1)), documented]),
+            Shape(name: "burst 80/s, no Retry-After", limits: [.window(80, per: .seconds(1), retryAfter: false), minute], photos: photos,
+                  pace: [(80, .seconds(1)), documented]),
+            Shape(name: "6 at once", limits: [.concurrency(6), minute], photos: photos, workers: 6, pace: [documented]),
+            Shape(name: "quota 600/min, \(quota) configured", limits: [.window(600, per: .seconds(60), retryAfter: false)],
+                  photos: photos * 7 / 3, pace: [(600, .seconds(60))]),
+            Shape(name: "40/s, halved 2–6 s", limits: [.window(40, per: .seconds(1), halved: .seconds(2) ..< .seconds(6)), minute],
+                  photos: photos, pace: [(40, .seconds(1)), documented]),
+            Shape(name: "burst 80/s, early ones +5 s", limits: [.window(80, per: .seconds(1)), minute], photos: photos,
+                  pace: [(80, .seconds(1)), documented], earlyPenalty: .seconds(5)),
+        ]
+    }
+
     /// Portrait's push, as users run it, and what it cost the sandbox.
-    private func portraitPush(_ sandbox: Sandbox, photoFolder: URL, root: URL, configured: Int, real: Int) async throws -> Row {
-        let run = try prepare(root.appendingPathComponent("google-push"), sandbox: sandbox, photoFolder: photoFolder, quota: configured, people: photos)
+    private func portraitPush(_ sandbox: Sandbox, photoFolder: URL, root: URL, configured: Int, real: Int,
+                              name given: String? = nil, count: Int? = nil) async throws -> Row {
+        let count = count ?? photos
+        let run = try prepare(root.appendingPathComponent("google-push"), sandbox: sandbox, photoFolder: photoFolder, quota: configured, people: count)
         let before = await sandbox.google.stats()
-        let name = "push \(photos), quota \(real)/min" + (configured == real ? "" : " (config \(configured))")
+        let name = given ?? "push \(photos), quota \(real)/min" + (configured == real ? "" : " (config \(configured))")
         FileHandle.standardError.write(Data("\(name)…\n".utf8))
         let result = try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "gws", "--json"])
         let after = await sandbox.google.stats()
         return Row(name: name, seconds: result.seconds, requests: after.requests - before.requests,
                    quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
-                   lost: try await lost(sandbox), peakMB: result.peakMB)
+                   lost: try await lost(sandbox, count: count), peakMB: result.peakMB)
     }
 
     /// What a plain client does, the minimum work of a push: each original photo as it is, one PUT
-    /// each, 32 at a time, never more than the quota in any minute, waiting a second on a quota error.
-    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, quota: Int) async throws -> Row {
-        FileHandle.standardError.write(Data("reference client, quota \(quota)/min…\n".utf8))
-        let bodies = try (0..<photos).map { index -> Data in
+    /// each, `workers` at a time, paced by fixed windows (the quota's, by default), waiting out
+    /// each refusal's Retry-After (or a second).
+    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, quota: Int = 0, name given: String? = nil, count: Int? = nil,
+                               workers: Int = referenceWorkers, pace: [(requests: Int, per: Duration)]? = nil) async throws -> Row {
+        let count = count ?? photos
+        let name = given ?? "reference, quota \(quota)/min"
+        FileHandle.standardError.write(Data("\(name)…\n".utf8))
+        let bodies = try (0..<count).map { index -> Data in
             let original = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
             return try JSONSerialization.data(withJSONObject: ["photoData": Base64URL.encode(original), "mimeType": "JPEG"])
         }
         let token = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
         let http = try HTTPService()
-        let window = Throttle(start: Self.referenceWorkers, maximum: Self.referenceWorkers, quota: .init(requests: quota, per: .seconds(60)))
+        let pacers = (pace ?? [(quota, .seconds(60))]).map { FixedPacer(requests: $0.requests, per: $0.per) }
         let before = await sandbox.google.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        try await PlainClient.push(count: photos, workers: Self.referenceWorkers, refusals: [403, 429, 503]) { index in
+        try await PlainClient.push(count: count, workers: workers, refusals: [403, 429, 503]) { index in
             let user = SamplePeople.mail(index, domain: "example.com")
-            let ticket = await window.begin()
-            let reply = try await http.send(HTTPRequestSpec(
+            for pacer in pacers { await pacer.next() }
+            return try await http.send(HTTPRequestSpec(
                 method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(user)/photos/thumbnail",
                 headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: bodies[index]))
-            await window.finish(ticket, .healthy)
-            return reply
         }
         let seconds = (clock.now - started).seconds
         let after = await sandbox.google.stats()
-        return Row(name: "reference, quota \(quota)/min", seconds: seconds, requests: after.requests - before.requests,
+        return Row(name: name, seconds: seconds, requests: after.requests - before.requests,
                    quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
-                   lost: try await lost(sandbox), peakMB: 0)
+                   lost: try await lost(sandbox, count: count), peakMB: 0)
     }
 
-    private func lost(_ sandbox: Sandbox) async throws -> Int {
+    private func lost(_ sandbox: Sandbox, count: Int) async throws -> Int {
         var lost = 0
-        for index in 0..<photos where await sandbox.google.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) == nil {
+        for index in 0..<count where await sandbox.google.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) == nil {
             lost += 1
         }
         return lost
     }
 
-    private func withSandbox<T>(quota: Int, users: Int? = nil, photoFraction: Double = 0, _ body: (Sandbox) async throws -> T) async throws -> T {
+    /// A sandbox whose Google has the documented quota (`quota` a minute; none at 0), or `limits`.
+    private func withSandbox<T>(quota: Int, limits: [LimitShape]? = nil, earlyPenalty: Duration = .zero, users: Int? = nil,
+                                photoFraction: Double = 0, _ body: (Sandbox) async throws -> T) async throws -> T {
         var options = SandboxOptions()
         options.users = users ?? photos
         options.latency = .milliseconds(latencyMs)
         options.photoFraction = photoFraction
-        options.googleLimits = SyncBenchmark.googleLimits(quota)
+        options.googleLimits = limits ?? SyncBenchmark.googleLimits(quota)
+        options.earlyPenalty = earlyPenalty
         return try await Sandbox.run(options, body)
     }
 

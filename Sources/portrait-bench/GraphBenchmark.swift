@@ -6,8 +6,10 @@ import PortraitCore
 import PortraitHTTP
 
 /// `make bench-graph`: `portrait push` and `pull` against the Graph sandbox at its throttle
-/// limit, compared with the bound the limit sets (requests × latency ÷ concurrency); then the
-/// same push with faults injected, and memory with a large tenant.
+/// limit, compared with the bound the limit sets (requests × latency ÷ concurrency); then under
+/// a write budget and every shape a limit takes, beside a plain client with the best fixed
+/// settings for it (it knows the limit; Portrait does not); then the same push with faults
+/// injected, and memory with a large tenant.
 struct GraphBenchmark: ParsableArguments {
     @Option(help: "Users in the tenant.")
     var users = 2_000
@@ -47,6 +49,28 @@ struct GraphBenchmark: ParsableArguments {
 
     @Option(help: "Photo writes per second in the write-budget run (the sandbox's resource-unit mode).")
     var writeRate = 20
+
+    @Option(help: "Photos to push under each limit shape (0 skips them).")
+    var shapePhotos = 300
+
+    /// A shape of Graph's limits, and the fixed settings a plain client that knows it would use.
+    struct Shape {
+        var name: String
+        var limits: [LimitShape]
+        var workers: Int
+        var pace: [(requests: Int, per: Duration)] = []
+    }
+
+    static let shapes: [Shape] = [
+        Shape(name: "10 writes/s, Retry-After", limits: [.concurrency(4, scope: .photos), .window(10, per: .seconds(1), scope: .writes)],
+              workers: 4, pace: [(10, .seconds(1))]),
+        Shape(name: "15 requests/s, no Retry-After", limits: [.concurrency(4, scope: .photos), .window(15, per: .seconds(1), retryAfter: false)],
+              workers: 4, pace: [(15, .seconds(1))]),
+        Shape(name: "2 at once", limits: [.concurrency(2, scope: .photos)], workers: 2),
+        Shape(name: "10 writes/s, halved 5–15 s",
+              limits: [.concurrency(4, scope: .photos), .window(10, per: .seconds(1), scope: .writes, halved: .seconds(5) ..< .seconds(15))],
+              workers: 4, pace: [(10, .seconds(1))]),
+    ]
 
     func measure() async throws {
         let root = URL(fileURLWithPath: work).standardizedFileURL
@@ -90,6 +114,32 @@ struct GraphBenchmark: ParsableArguments {
             rows.append(push)
             ratios.append(String(format: "push, write budget: %.0f%% of the reference (%.2f s against %.2f s; goal ≥ 90%%)",
                                  100 * reference.seconds / push.seconds, push.seconds, reference.seconds))
+        }
+
+        // 2b. Every shape a limit takes: Portrait is told nothing of it.
+        if shapePhotos > 0 {
+            for shape in Self.shapes {
+                let reference = try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0, limits: shape.limits) { sandbox in
+                    try await referencePush(sandbox, photoFolder: photoFolder, name: "plain client, \(shape.name)", count: shapePhotos,
+                                            workers: shape.workers, pace: shape.pace)
+                }
+                rows.append(reference)
+                try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0, limits: shape.limits) { sandbox in
+                    let run = try prepare(root.appendingPathComponent("graph-shape"), sandbox: sandbox, photoFolder: photoFolder, count: shapePhotos)
+                    var push = try await measured("push \(shapePhotos), \(shape.name)", sandbox: sandbox) {
+                        try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
+                    }
+                    var stored = 0
+                    for index in 0..<shapePhotos where await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
+                        stored += 1
+                    }
+                    push.bound = 0
+                    push.note = "\(shapePhotos - stored) lost"
+                    rows.append(push)
+                    ratios.append(String(format: "push, %@: %.2f of the plain client (%.2f s against %.2f s; goal ≥ 0.9); %d early, %d lost",
+                                         shape.name, reference.seconds / push.seconds, push.seconds, reference.seconds, push.early, shapePhotos - stored))
+                }
+            }
         }
 
         // 3. The same push with faults: nothing may be lost.
@@ -147,17 +197,21 @@ struct GraphBenchmark: ParsableArguments {
         for ratio in ratios { print(ratio) }
     }
 
-    /// What a plain client does, the minimum work of a push: one PUT per photo, 4 at a time,
-    /// each worker sleeping out a 429's or 503's Retry-After before sending that photo again.
-    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, name: String) async throws -> Row {
+    /// What a plain client does, the minimum work of a push: one PUT per photo, `workers` (the
+    /// concurrency limit) at a time, paced by fixed windows if given, each worker sleeping out a
+    /// 429's or 503's Retry-After (or a second) before sending that photo again.
+    private func referencePush(_ sandbox: Sandbox, photoFolder: URL, name: String, count: Int? = nil, workers: Int? = nil,
+                               pace: [(requests: Int, per: Duration)] = []) async throws -> Row {
         let token = try await graphToken(sandbox)
         let http = try HTTPService()
+        let pacers = pace.map { FixedPacer(requests: $0.requests, per: $0.per) }
         let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        try await PlainClient.push(count: photos, workers: concurrency, refusals: [429, 503]) { index in
+        try await PlainClient.push(count: count ?? photos, workers: workers ?? concurrency, refusals: [429, 503]) { index in
             let body = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
             let user = SamplePeople.mail(index, domain: "example.com")
+            for pacer in pacers { await pacer.next() }
             return try await http.send(HTTPRequestSpec(
                 method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(user)/photo/$value",
                 headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "image/jpeg")], body: body))
@@ -171,22 +225,22 @@ struct GraphBenchmark: ParsableArguments {
     }
 
     private func withSandbox<T>(users: Int, latency: Int, faults: Double, photoFraction: Double, writeRate: Int = 0,
-                                _ body: (Sandbox) async throws -> T) async throws -> T {
+                                limits: [LimitShape]? = nil, _ body: (Sandbox) async throws -> T) async throws -> T {
         var options = SandboxOptions()
         options.users = users
         options.latency = .milliseconds(latency)
         options.faultRate = faults
         options.photoFraction = photoFraction
-        options.graphLimits = [.concurrency(concurrency, scope: .photos)] + (writeRate > 0 ? [.window(writeRate, per: .seconds(1), scope: .writes)] : [])
+        options.graphLimits = limits ?? [.concurrency(concurrency, scope: .photos)] + (writeRate > 0 ? [.window(writeRate, per: .seconds(1), scope: .writes)] : [])
         return try await Sandbox.run(options, body)
     }
 
     /// A fresh folder with a CSV mapping the photos to the tenant's first users, and a config.
-    private func prepare(_ folder: URL, sandbox: Sandbox, photoFolder: URL) throws -> (config: String, folder: String) {
+    private func prepare(_ folder: URL, sandbox: Sandbox, photoFolder: URL, count: Int? = nil) throws -> (config: String, folder: String) {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var csv = "path,mail\n"
-        for index in 0..<photos {
+        for index in 0..<(count ?? photos) {
             csv += "\(photoFolder.appendingPathComponent(PhotoSet.fileName(index)).path),\(SamplePeople.mail(index, domain: "example.com"))\n"
         }
         try Data(csv.utf8).write(to: folder.appendingPathComponent("map.csv"))

@@ -33,6 +33,34 @@ enum PlainClient {
     }
 }
 
+/// A plain client's fixed pacing: at most `requests` starts in any `window` (kept 2% longer, for
+/// requests that arrive later than they leave), never adapting — the settings a person who knows
+/// the service's limit would type in.
+actor FixedPacer {
+    private let requests: Int
+    private let window: Duration
+    private var starts: [ContinuousClock.Instant] = []
+    private let clock = ContinuousClock()
+
+    init(requests: Int, per window: Duration) {
+        self.requests = max(1, requests)
+        self.window = window * 1.02
+    }
+
+    /// Waits until a request may start, and counts it.
+    func next() async {
+        while true {
+            let now = clock.now
+            starts.removeAll { $0 <= now - window }
+            guard starts.count >= requests else {
+                starts.append(now)
+                return
+            }
+            try? await clock.sleep(until: starts[starts.count - requests] + window)
+        }
+    }
+}
+
 /// Hands out work items to a plain client's workers.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
@@ -79,8 +107,7 @@ struct PlainSync {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let token = try await graphToken(sandbox)
         let googleToken = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
-        let window = Throttle(start: SyncBenchmark.googleWorkers, maximum: SyncBenchmark.googleWorkers,
-                              quota: .init(requests: quota, per: .seconds(60)))
+        let window = FixedPacer(requests: quota, per: .seconds(60))
         let (changed, arrivals) = AsyncStream.makeStream(of: (mail: String, photo: Data).self)
         let pipeline = ImagePipeline()
         let sent = Box(0)
@@ -101,11 +128,10 @@ struct PlainSync {
                         sends.addTask {
                             let body = try JSONSerialization.data(withJSONObject: ["photoData": Base64URL.encode(photo), "mimeType": "JPEG"])
                             while true {
-                                let ticket = await window.begin()
+                                await window.next()
                                 let reply = try await http.send(HTTPRequestSpec(
                                     method: .PUT, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(mail)/photos/thumbnail",
                                     headers: [("Authorization", "Bearer \(googleToken)"), ("Content-Type", "application/json")], body: body))
-                                await window.finish(ticket, .healthy)
                                 if [403, 429, 503].contains(reply.status) {
                                     try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
                                     continue

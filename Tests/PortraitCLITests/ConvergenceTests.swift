@@ -72,72 +72,62 @@ import Testing
         }
     }
 
-    @Test(arguments: CopyBehaviour.sweep.enumerated().map { $0 })
-    func pushSettles(index: Int, copies: CopyBehaviour) async throws {
+    /// One run of the loop: its exit status, what it said, and how many photos it wrote to the folder.
+    typealias Run = @Sendable (Workspace) async throws -> (status: Int32, output: String, folderWrites: Int?)
+
+    static let push: Run = { work in
+        let result = try await work.cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365,gws,intranet", "--json"],
+                                                environment: [Workspace.secretVariable: "sandbox-secret"])
+        return (result.status, result.stdout + result.stderr, tally(try result.json(), "intranet", "uploaded"))
+    }
+
+    static let sync: Run = { work in
+        let result = try await work.sync()
+        return (result.status, result.output, tally(result.json, "intranet", "uploaded"))
+    }
+
+    /// `runs`, one after another, settle under `copies` with the `[sync]` table `policy`.
+    func expectSettles(_ name: String, _ index: Int, _ copies: CopyBehaviour, policy: String, runs: [Run]) async throws {
         try await withServices(index, copies) { sandbox, what in
             let work = try Workspace()
-            try work.syncSetup(sandbox: sandbox, people: Self.people, kinds: PhotoKind.allCases, more: Self.folder, sync: """
-                sources = ["hr"]
-                targets = ["m365", "gws", "intranet"]
-                """)
+            try work.syncSetup(sandbox: sandbox, people: Self.people, kinds: PhotoKind.allCases, more: Self.folder, sync: policy)
             var folderWrites: [Int?] = []
-            expectSettled(try await threeRuns(sandbox, "push, \(what)") {
-                let result = try await work.cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365,gws,intranet", "--json"],
-                                                        environment: [Workspace.secretVariable: "sandbox-secret"])
-                folderWrites.append(tally(try result.json(), "intranet", "uploaded"))
-                return (result.status, result.stdout + result.stderr)
-            }, "push, \(what)")
-            #expect(folderWrites == [Self.people, 0, 0], "push, \(what): the folder")
+            expectSettled(try await threeRuns(sandbox, "\(name), \(what)") {
+                let result = try await runs[folderWrites.count](work)
+                folderWrites.append(result.folderWrites)
+                return (result.status, result.output)
+            }, "\(name), \(what)")
+            #expect(folderWrites == [Self.people, 0, 0], "\(name), \(what): the folder")
         }
+    }
+
+    @Test(arguments: CopyBehaviour.sweep.enumerated().map { $0 })
+    func pushSettles(index: Int, copies: CopyBehaviour) async throws {
+        try await expectSettles("push", index, copies, policy: """
+            sources = ["hr"]
+            targets = ["m365", "gws", "intranet"]
+            """, runs: [Self.push, Self.push, Self.push])
     }
 
     /// A push, then a sync of the same delivery, then a push again: each knows the other's writes.
     @Test(arguments: CopyBehaviour.sweep.enumerated().map { $0 })
     func pushThenSyncSettles(index: Int, copies: CopyBehaviour) async throws {
-        try await withServices(index, copies) { sandbox, what in
-            let work = try Workspace()
-            try work.syncSetup(sandbox: sandbox, people: Self.people, kinds: PhotoKind.allCases, more: Self.folder, sync: """
-                sources = ["m365", "hr"]
-                targets = ["m365", "gws", "intranet"]
-                approval = ["m365"]
-                """)
-            var folderWrites: [Int?] = []
-            var run = 0
-            expectSettled(try await threeRuns(sandbox, "push, sync, push, \(what)") {
-                run += 1
-                guard run == 2 else {
-                    let result = try await work.cli.running(["push", "--config", "portrait.toml", "--from", "hr", "--to", "m365,gws,intranet", "--json"],
-                                                            environment: [Workspace.secretVariable: "sandbox-secret"])
-                    folderWrites.append(tally(try result.json(), "intranet", "uploaded"))
-                    return (result.status, result.stdout + result.stderr)
-                }
-                let result = try await work.sync()
-                folderWrites.append(tally(result.json, "intranet", "uploaded"))
-                return (result.status, result.output)
-            }, "push, sync, push, \(what)")
-            #expect(folderWrites == [Self.people, 0, 0], "push, sync, push, \(what): the folder")
-        }
+        try await expectSettles("push, sync, push", index, copies, policy: """
+            sources = ["m365", "hr"]
+            targets = ["m365", "gws", "intranet"]
+            approval = ["m365"]
+            """, runs: [Self.push, Self.sync, Self.push])
     }
 
     /// Entra is a source needing approval and a target: Portrait's own writes there are echoes,
     /// never changes to approve.
     @Test(arguments: CopyBehaviour.sweep.enumerated().map { $0 })
     func syncSettles(index: Int, copies: CopyBehaviour) async throws {
-        try await withServices(index, copies) { sandbox, what in
-            let work = try Workspace()
-            try work.syncSetup(sandbox: sandbox, people: Self.people, kinds: PhotoKind.allCases, more: Self.folder, sync: """
-                sources = ["m365", "hr"]
-                targets = ["m365", "gws", "intranet"]
-                approval = ["m365"]
-                unapproved = "revert"
-                """)
-            var folderWrites: [Int?] = []
-            expectSettled(try await threeRuns(sandbox, "sync, \(what)") {
-                let result = try await work.sync()
-                folderWrites.append(tally(result.json, "intranet", "uploaded"))
-                return (result.status, result.output)
-            }, "sync, \(what)")
-            #expect(folderWrites == [Self.people, 0, 0], "sync, \(what): the folder")
-        }
+        try await expectSettles("sync", index, copies, policy: """
+            sources = ["m365", "hr"]
+            targets = ["m365", "gws", "intranet"]
+            approval = ["m365"]
+            unapproved = "revert"
+            """, runs: [Self.sync, Self.sync, Self.sync])
     }
 }
