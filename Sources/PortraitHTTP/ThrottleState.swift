@@ -72,7 +72,7 @@ public struct ThrottleState: Sendable {
         /// A probe went to or past the refusal.
         var probedPast = false
 
-        static let firstQuiet: Duration = .seconds(10)
+        static let firstQuiet: Duration = .seconds(5)
         static let longestQuiet: Duration = .seconds(160)
 
         mutating func refused(at count: Int, now: Duration) {
@@ -112,19 +112,20 @@ public struct ThrottleState: Sendable {
         var lastChange: Duration = .zero
         var step = Self.firstStep
 
-        static let firstStep = 0.05
+        static let firstStep = 0.1
 
         /// The stretch counted beyond `length`: requests reach the service later than they leave,
         /// so two starts a window apart here must not fall in one window there.
         var margin: Duration { min(.milliseconds(250), length * 0.05) }
-        /// How long a binding rate holds before it is probed upward: a minute's too, so that one
-        /// learned from a refusal that was not the minute's is soon raised again.
-        static let probeAfter: Duration = .seconds(3)
+        /// How long a binding rate holds before it is probed upward: a window's worth of
+        /// answers, but a minute's only 3 s, so that one learned from a refusal that was not the
+        /// minute's is soon raised again.
+        var probeAfter: Duration { min(.seconds(3), max(.seconds(1), length)) }
 
         /// When the rate may next be raised; nil at the cap.
         var nextProbe: Duration? {
             guard let rate, rate < cap ?? .max else { return nil }
-            let due = lastChange + Self.probeAfter
+            let due = lastChange + probeAfter
             // Just under the last refusal already: past it only after the quiet period.
             if let refused = ceiling.refusedAt, rate >= refused - 1 { return max(due, ceiling.lastRefusal + ceiling.quiet) }
             return due

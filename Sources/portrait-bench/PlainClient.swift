@@ -6,20 +6,23 @@ import PortraitImaging
 import Sandbox
 
 /// What a plain client does, the minimum work of a push: one request per photo, `workers` at a
-/// time, each photo sent again after a refusal — once its `Retry-After` (or a second) has passed.
+/// time, each photo sent again after a refusal — once its `Retry-After` (or a second) has passed,
+/// for which every worker waits: a client that honours Retry-After sends nothing before it.
 enum PlainClient {
     /// Sends photos 0..<count with `send`; `refusals` are the statuses that mean "later".
     static func push(count: Int, workers: Int, refusals: Set<Int>,
                      _ send: @escaping @Sendable (Int) async throws -> HTTPReply) async throws {
         let next = Counter()
+        let hold = Hold()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     while let index = next.take(below: count) {
                         while true {
+                            await hold.wait()
                             let reply = try await send(index)
                             if refusals.contains(reply.status) {
-                                try await Task.sleep(for: reply.retryAfter ?? .seconds(1))
+                                await hold.extend(by: reply.retryAfter ?? .seconds(1))
                                 continue
                             }
                             guard reply.status == 200 else { throw ValidationError("the plain client's PUT answered \(reply.status)") }
@@ -29,6 +32,23 @@ enum PlainClient {
                 }
             }
             try await group.waitForAll()
+        }
+    }
+}
+
+/// Until when a plain client sends nothing: the latest Retry-After it was given.
+actor Hold {
+    private var until: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+
+    func extend(by duration: Duration) {
+        let end = clock.now + duration
+        if until.map({ $0 < end }) ?? true { until = end }
+    }
+
+    func wait() async {
+        while let until, clock.now < until {
+            try? await clock.sleep(until: until)
         }
     }
 }

@@ -31,6 +31,7 @@ import Testing
         Shape(name: "a quota of 600 a minute where 2,400 is configured", windows: [(600, .seconds(60))], retryAfter: false, configured: quota),
         Shape(name: "at most 6 at once", concurrency: 6, limit: .concurrency),
         Shape(name: "20 a second, halved from 10 s to 30 s", windows: [(20, .seconds(1))], halved: .seconds(10) ..< .seconds(30)),
+        Shape(name: "40 a second, halved from 2 s to 6 s", windows: [(40, .seconds(1))], halved: .seconds(2) ..< .seconds(6)),
     ]
 
     struct Result {
@@ -124,7 +125,8 @@ import Testing
     /// The least time the shape allows for `jobs` requests: each started as early as every window
     /// lets it (a sender that knows the limits), within the shape's and the client's concurrency;
     /// plus, where the shape refuses an unthrottled client, one refusal's hold — the least a
-    /// client that does not know the limits pays to learn them.
+    /// client that does not know the limits pays to learn them — and a second for each time the
+    /// limit moves.
     func bound(_ shape: Shape, jobs: Int, latency: Duration, maximum: Int) -> Double {
         var starts: [Duration] = []
         for index in 0..<jobs {
@@ -143,6 +145,8 @@ import Testing
         var seconds = max(starts.last!.seconds, Double(jobs / width - 1) * latency.seconds) + latency.seconds
         let refuses = shape.concurrency.map { $0 < maximum } ?? false || shape.windows.contains { $0.requests < jobs }
         if refuses { seconds += shape.retryAfter || shape.concurrency != nil ? 1 : 0.5 }
+        // A limit that moves must be learned again, down and back up: a second each.
+        if shape.halved != nil { seconds += 1 }
         return seconds
     }
 
