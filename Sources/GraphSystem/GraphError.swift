@@ -12,6 +12,19 @@ enum GraphError {
         return ((error?["code"] as? String) ?? "", (error?["message"] as? String) ?? "")
     }
 
+    /// Graph's throttling answers: Outlook's MailboxConcurrency (`ApplicationThrottled`) and a 503
+    /// are too many at once; any other 429 (`TooManyRequests`, a resource-unit budget) too many
+    /// in a window.
+    static let throttling: ThrottledClient.Throttling = { reply in
+        switch reply.status {
+        case 503: return .init(.concurrency, reason: code(of: reply).code)
+        case 429:
+            let said = code(of: reply).code
+            return .init(said == "ApplicationThrottled" ? .concurrency : .rate, reason: said)
+        default: return nil
+        }
+    }
+
     /// A 404 that means "this user has no photo" (`ImageNotFound`), not "no such user".
     static func isNoPhoto(_ reply: HTTPReply) -> Bool {
         reply.status == 404 && code(of: reply).code == "ImageNotFound"

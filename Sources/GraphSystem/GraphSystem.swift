@@ -21,7 +21,8 @@ public final class GraphSystem: PhotoWriting, PhotoVersionReading, SelfServiceRe
         capabilities = Capabilities(renditions: [settings.profile], matching: settings.matching,
                                     listsPhotoVersions: false, concurrency: GraphSettings.photoConcurrency)
         let http = try HTTPService(caFile: settings.caFile, environment: environment)
-        client = ThrottledClient(name: name, http: http, throttle: Throttle(start: 2, maximum: GraphSettings.photoConcurrency))
+        client = ThrottledClient(name: name, http: http, throttle: Throttle(start: 2, maximum: GraphSettings.photoConcurrency),
+                                 throttling: GraphError.throttling)
         let source = try GraphTokens(system: name, settings: settings, http: http)
         tokens = TokenCache { try await source.fetch() }
     }
