@@ -4,17 +4,17 @@ import Foundation
 /// (measured from the scope's start): whether a request may start now, and what an answer
 /// teaches about the service's limits. `Throttle` does the waiting.
 ///
-/// Concurrency and rate are separate dimensions. Concurrency starts low, grows by one after each
-/// limit's worth of healthy answers up to what the service is known to take, and drops to one
-/// under what was in flight when the service says too many at once (halves when it says so again
-/// before a healthy answer). Rate is learned per window — one second (a burst limit) and the
-/// quota's window, a minute unless configured — from refusals, not from the documentation: a
-/// refusal belongs to the window whose count of accepted starts up to that request says it could
-/// (`refusingWindow`; when none does, it was concurrency), and that window's rate is set just
-/// under the count refused. A rate that binds is
-/// probed upward while answers are healthy, and concurrency grows again: quickly back to just under
-/// the last refusal, past it only after a quiet period that doubles with each refused probe (a
-/// refused probe costs a Retry-After) — never past the configured quota or known concurrency.
+/// Concurrency and rate are separate dimensions. Concurrency doubles after each limit's worth of
+/// healthy answers until the first refusal, then grows by one, up to what the service is known to
+/// take; it drops to one under what was in flight when the service says too many at once (halves
+/// when it says so again before a healthy answer). Rate is learned per window — one second (a
+/// burst limit) and the quota's window, a minute unless configured — from refusals, not from the
+/// documentation: a refusal belongs to the window whose count of accepted starts up to that
+/// request says it could (`refusingWindow`; when none does, it was concurrency), and that
+/// window's rate is set just under the count refused. A binding rate is probed upward while
+/// answers are healthy, and concurrency grows again: at once to just under the last refusal, past
+/// it only after a quiet period that doubles with each refused probe (a refused probe costs a
+/// Retry-After) — never past the configured quota or known concurrency.
 /// Refusals of requests that started before the last adjustment are the same episode and change
 /// nothing. A `Retry-After` holds every request of the scope until it has passed; a throttling
 /// answer without one holds the scope for a jittered backoff that grows with refusals in a row.
@@ -154,11 +154,9 @@ public struct ThrottleState: Sendable {
         self.maximum = max(1, maximum)
         limit = Double(min(max(1, start), self.maximum))
         let quotaWindow = quota?.window ?? .seconds(60)
-        windows = [Window(length: .seconds(1), cap: quotaWindow == .seconds(1) ? quota?.requests : nil, rate: nil)]
-        if quotaWindow != .seconds(1) {
-            windows.append(Window(length: quotaWindow, cap: quota?.requests, rate: quota?.requests))
-        } else {
-            windows[0].rate = quota?.requests
+        windows = Set([.seconds(1), quotaWindow]).sorted().map { length in
+            let requests = length == quotaWindow ? quota?.requests : nil
+            return Window(length: length, cap: requests, rate: requests)
         }
     }
 
@@ -237,7 +235,7 @@ public struct ThrottleState: Sendable {
     }
 
     /// Holds every request of the scope until `until`, or longer if already held.
-    public mutating func hold(until: Duration) {
+    private mutating func hold(until: Duration) {
         if let current = pausedUntil, current >= until { return }
         pausedUntil = until
     }

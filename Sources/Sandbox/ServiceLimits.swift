@@ -54,8 +54,7 @@ public struct LimitShape: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func seconds(_ duration: Duration) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return value == value.rounded() ? "\(Int(value)) s" : String(format: "%.2f s", value)
+        duration.seconds == duration.seconds.rounded() ? "\(Int(duration.seconds)) s" : String(format: "%.2f s", duration.seconds)
     }
 }
 

@@ -1,3 +1,4 @@
+import PortraitCore
 import PortraitHTTP
 import Testing
 
@@ -160,11 +161,5 @@ import Testing
             #expect(result.early == 0, "no request during a Retry-After")
             #expect(share >= 0.9, "\(shape.name), \(jobs): \(result.seconds) s against a bound of \(result.bound) s")
         }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
