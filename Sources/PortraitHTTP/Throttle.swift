@@ -50,16 +50,28 @@ public actor Throttle {
         }
     }
 
+    /// Whether an admitted request may go out now; when not, its ticket is withdrawn and it must
+    /// `begin` again.
+    public func confirm(_ ticket: ThrottleState.Ticket) -> Bool {
+        if state.confirm(ticket, at: now) { return true }
+        wake()
+        return false
+    }
+
     /// Ends a request; true when a throttling answer starts a new episode (not an answer to a
     /// request already in flight when the scope adjusted), worth telling the user about.
     @discardableResult
     public func finish(_ ticket: ThrottleState.Ticket, _ outcome: ThrottleState.Outcome) -> Bool {
         let newEpisode = state.finish(ticket, outcome, at: now, jitter: .random(in: 0.5...1))
-        // Waiters check the hold and the limits again themselves.
+        wake()
+        return newEpisode
+    }
+
+    /// A slot is free: waiters check the hold and the limits again themselves.
+    private func wake() {
         let woken = waiters
         waiters.removeAll()
         woken.forEach { $0.resume() }
-        return newEpisode
     }
 
     public var snapshot: Snapshot {

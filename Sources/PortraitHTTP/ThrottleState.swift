@@ -188,6 +188,16 @@ public struct ThrottleState: Sendable {
         return .start(Ticket(start: now, sequence: sequence, inFlight: inFlight))
     }
 
+    /// Whether an admitted request may still go out at `now`: not when a hold began while it was
+    /// being prepared (its token fetched, its body built), for it would arrive during a
+    /// Retry-After. A request that may not is withdrawn, as if never admitted.
+    public mutating func confirm(_ ticket: Ticket, at now: Duration) -> Bool {
+        guard let until = pausedUntil, now < until else { return true }
+        inFlight -= 1
+        remove(ticket)
+        return false
+    }
+
     /// Ends a request; true when a throttling answer starts a new episode, worth telling the user
     /// about. `jitter` (0.5 to 1) scales a backoff.
     @discardableResult

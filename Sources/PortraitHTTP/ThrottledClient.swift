@@ -49,9 +49,10 @@ public struct ThrottledClient: Sendable {
 
     /// Sends the request `make` builds until it gets an answer that is not transient, and returns
     /// it (a 404 is an answer). Each attempt is built only once the throttle admits it, so a token
-    /// it carries is taken fresh after any wait. A 401 is handed to `reauthorize` with the request
-    /// that got it: if that dropped a stale token (true), the request is built and sent again at
-    /// once, within the item's budget, as often as a new token is obtained.
+    /// it carries is taken fresh after any wait, and confirmed just before it is sent. A 401 is
+    /// handed to `reauthorize` with the request that got it: if that dropped a stale token (true),
+    /// the request is built and sent again at once, within the item's budget, as often as a new
+    /// token is obtained.
     public func perform(
         _ make: @Sendable () async throws -> HTTPRequestSpec,
         reauthorize: (@Sendable (HTTPRequestSpec, HTTPReply) async throws -> Bool)? = nil
@@ -73,6 +74,8 @@ public struct ThrottledClient: Sendable {
                 await throttle.finish(ticket, .failed)
                 throw error
             }
+            // Building it may have waited (for a token); a Retry-After that came meanwhile holds it.
+            guard await throttle.confirm(ticket) else { continue }
             let problem: String
             var retryAt: Duration?
             do {

@@ -13,6 +13,9 @@ struct SandboxRequest: Sendable {
     var body: Data
     /// Scheme, host and port the client used, for absolute links.
     var base: String
+    /// When its head was read: what "arrived during a Retry-After" is judged by, not when a
+    /// busy sandbox got round to it.
+    var arrived: ContinuousClock.Instant
 
     func header(_ name: String) -> String? { headers.first(name: name) }
 
@@ -96,17 +99,19 @@ final class SandboxHTTPServer: Sendable {
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, handler: Handler) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
+            var arrived = ContinuousClock.now
             var body = ByteBuffer()
             for try await part in inbound {
                 switch part {
                 case .head(let requestHead):
                     head = requestHead
+                    arrived = .now
                     body.clear()
                 case .body(var chunk):
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let requestHead = head else { return }
-                    let request = Self.request(requestHead, body: Data(body.readableBytesView), local: connection.channel.localAddress)
+                    let request = Self.request(requestHead, body: Data(body.readableBytesView), arrived: arrived, local: connection.channel.localAddress)
                     let response = await handler(request)
                     if case .drop = response.delivery { return }
                     var headers = HTTPHeaders(response.headers)
@@ -126,7 +131,7 @@ final class SandboxHTTPServer: Sendable {
         }
     }
 
-    private static func request(_ head: HTTPRequestHead, body: Data, local: SocketAddress?) -> SandboxRequest {
+    private static func request(_ head: HTTPRequestHead, body: Data, arrived: ContinuousClock.Instant, local: SocketAddress?) -> SandboxRequest {
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0]).removingPercentEncoding ?? String(parts[0])
         var query: [String: String] = [:]
@@ -139,6 +144,6 @@ final class SandboxHTTPServer: Sendable {
             }
         }
         let host = head.headers.first(name: "Host") ?? "127.0.0.1:\(local?.port ?? 0)"
-        return SandboxRequest(method: head.method, path: path, query: query, headers: head.headers, body: body, base: "http://\(host)")
+        return SandboxRequest(method: head.method, path: path, query: query, headers: head.headers, body: body, base: "http://\(host)", arrived: arrived)
     }
 }

@@ -80,12 +80,11 @@ struct ServiceGate: Sendable {
 
     // MARK: - Penalties and faults
 
-    /// The end of a Retry-After still running, counting the request as early when it was not
-    /// already on its way when the Retry-After was sent; an early request extends the penalty.
-    mutating func penalty() -> ContinuousClock.Instant? {
-        let now = clock.now
-        guard let until = penaltyUntil, now < until else { return nil }
-        if let announced = penaltyAnnounced, now - announced > options.inFlightAllowance {
+    /// The end of a Retry-After still running when `request` arrived, counting it as early when it
+    /// was not already on its way when the Retry-After was sent; an early request extends the penalty.
+    mutating func penalty(_ request: SandboxRequest) -> ContinuousClock.Instant? {
+        guard let until = penaltyUntil, clock.now < until else { return nil }
+        if let announced = penaltyAnnounced, request.arrived - announced > options.inFlightAllowance {
             stats.earlyRequests += 1
             stats.earlyByLimit[penaltyCause, default: 0] += 1
             penaltyUntil = until + options.earlyPenalty

@@ -55,6 +55,22 @@ import Testing
         guard case .start = state.admit(at: .milliseconds(1020)) else { Issue.record("the hold is over"); return }
     }
 
+    @Test func aRequestAdmittedBeforeARetryAfterButNotYetSentIsWithdrawn() {
+        var state = ThrottleState(start: 2, maximum: 2)
+        let two = start(&state, 2, at: .zero)
+        let first = state.confirm(two[0], at: .milliseconds(5))
+        #expect(first, "no hold yet: it goes")
+        state.finish(two[0], .throttled(retryAfter: .seconds(1), limit: .rate), at: .milliseconds(10))
+        let second = state.confirm(two[1], at: .milliseconds(15))
+        #expect(!second, "its token came after the refusal: sent now, it would be early")
+        #expect(state.inFlight == 0, "withdrawn, not in flight")
+        let during = state.admit(at: .milliseconds(20))
+        #expect(during == .wait(until: .milliseconds(1010)))
+        guard case .start(let again) = state.admit(at: .milliseconds(1010)) else { Issue.record("the hold is over"); return }
+        let after = state.confirm(again, at: .milliseconds(1015))
+        #expect(after)
+    }
+
     @Test func withoutRetryAfterTheHoldIsAJitteredBackoffGrowingWithRefusalsInARow() {
         var state = ThrottleState(start: 1, maximum: 1)
         var holds: [Duration] = []

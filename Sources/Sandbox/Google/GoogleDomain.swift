@@ -123,7 +123,7 @@ actor GoogleDomain {
             grant = valid
         }
         let now = gate.now
-        if let until = gate.penalty() {
+        if let until = gate.penalty(request) {
             return .refused(gate.throttled(.googleError(.serviceUnavailable, reason: "backendError", message: "The service is currently unavailable.",
                                                         headers: [("Retry-After", String(gate.seconds(until: until)))]), retryAfter: nil, by: nil))
         }

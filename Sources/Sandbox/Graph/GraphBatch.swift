@@ -63,7 +63,7 @@ extension GraphService {
             query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
         }
         return (id, SandboxRequest(method: HTTPMethod(rawValue: method), path: "/v1.0" + String(parts[0]), query: query,
-                                   headers: headers, body: body, base: envelope.base))
+                                   headers: headers, body: body, base: envelope.base, arrived: envelope.arrived))
     }
 
     private func encode(id: String, response: SandboxResponse) -> [String: Any] {

@@ -99,7 +99,7 @@ actor GraphTenant {
             break
         }
         let now = gate.now
-        if let until = gate.penalty() {
+        if let until = gate.penalty(request) {
             return .refused(throttle("TooManyRequests", "Too many requests. Retry after the time in Retry-After.", retryAfter: gate.seconds(until: until), by: nil))
         }
         if let refusal = limits.admit(now: now, isPhoto: isPhoto, isWrite: isWrite) {
