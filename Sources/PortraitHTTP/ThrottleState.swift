@@ -63,20 +63,32 @@ public struct ThrottleState: Sendable {
         case waitForAnswer
     }
 
-    /// The last refusal of a limit, which probes pass only after a quiet period.
+    /// The last refusal of a limit, which probes pass only after a quiet period. A refused probe
+    /// holds every request for a Retry-After, so the quiet is long where the limit is where it
+    /// always was (a probe then pays only after long at the higher rate) and short where it just
+    /// fell well under what it took before (limits that drop tend to come back); it doubles with
+    /// each refused probe.
     struct Ceiling: Sendable, Equatable {
         /// The count refused, until a healthy answer comes at as many.
         var refusedAt: Int?
         var lastRefusal: Duration = .zero
-        var quiet = Self.firstQuiet
+        var quiet = Self.steadyQuiet
         /// A probe went to or past the refusal.
         var probedPast = false
 
-        static let firstQuiet: Duration = .seconds(5)
+        static let steadyQuiet: Duration = .seconds(10)
+        static let movedQuiet: Duration = .seconds(2)
         static let longestQuiet: Duration = .seconds(160)
 
-        mutating func refused(at count: Int, now: Duration) {
-            if probedPast { quiet = min(Self.longestQuiet, quiet * 2) }
+        /// A refusal at `count`, where the most the limit took with a healthy answer is `healthyMost`.
+        mutating func refused(at count: Int, healthyMost: Int, now: Duration) {
+            if probedPast {
+                quiet = min(Self.longestQuiet, quiet * 2)
+            } else if healthyMost >= count + max(2, count / 5) {
+                quiet = Self.movedQuiet
+            } else {
+                quiet = max(quiet, Self.steadyQuiet)
+            }
             probedPast = false
             refusedAt = count
             lastRefusal = now
@@ -115,8 +127,9 @@ public struct ThrottleState: Sendable {
         static let firstStep = 0.1
 
         /// The stretch counted beyond `length`: requests reach the service later than they leave,
-        /// so two starts a window apart here must not fall in one window there.
-        var margin: Duration { min(.milliseconds(250), length * 0.05) }
+        /// so two starts a window apart here must not fall in one window there. (2%: what a plain
+        /// client that knows the limit keeps too; every percent more is a percent slower.)
+        var margin: Duration { min(.milliseconds(250), length * 0.02) }
         /// How long a binding rate holds before it is probed upward: a window's worth of
         /// answers, but a minute's only 3 s, so that one learned from a refusal that was not the
         /// minute's is soon raised again.
@@ -138,6 +151,8 @@ public struct ThrottleState: Sendable {
     public private(set) var windows: [Window]
     public private(set) var pausedUntil: Duration?
     private var concurrencyCeiling = Ceiling()
+    /// The most in flight with a request that answered healthy.
+    private var healthyInFlightMost = 0
     /// Until the first concurrency refusal, concurrency doubles rather than grows by one.
     private var slowStart = true
     private var healthyInARow = 0
@@ -208,6 +223,7 @@ public struct ThrottleState: Sendable {
             throttledInARow = 0
             healthyInARow += 1
             concurrencyCeiling.answered(at: ticket.inFlight)
+            healthyInFlightMost = max(healthyInFlightMost, ticket.inFlight)
             if healthyInARow >= Int(limit), Int(limit) < maximum {
                 let target = concurrencyCeiling.allow(min(maximum, slowStart ? Int(limit) * 2 : Int(limit) + 1), now: now)
                 if target > Int(limit) { limit = Double(target) }
@@ -234,7 +250,7 @@ public struct ThrottleState: Sendable {
                     // The service took one fewer than were in flight; refused again at once, half.
                     let inFlight = min(limit, Double(ticket.inFlight))
                     limit = max(1, throttledInARow > 1 ? (inFlight / 2).rounded(.down) : inFlight - 1)
-                    concurrencyCeiling.refused(at: ticket.inFlight, now: now)
+                    concurrencyCeiling.refused(at: ticket.inFlight, healthyMost: healthyInFlightMost, now: now)
                 }
             }
             hold(until: now + (retryAfter ?? backoff(jitter: jitter)))
@@ -270,7 +286,7 @@ public struct ThrottleState: Sendable {
 
     private mutating func learnRefusal(_ index: Int, count: Int, now: Duration) {
         var window = windows[index]
-        window.ceiling.refused(at: count, now: now)
+        window.ceiling.refused(at: count, healthyMost: window.healthyMost, now: now)
         // Just under the count refused: the service let one fewer through.
         window.rate = max(1, min(window.rate ?? .max, count - 1 - count * 3 / 100))
         window.step = Window.firstStep

@@ -80,21 +80,36 @@ struct GoogleBenchmark: ParsableArguments {
             }
         }
 
-        // 3. Every shape a limit takes, Portrait told only the documented quota.
+        // 3. Every shape a limit takes, Portrait told only the documented quota: push, sync and
+        // pull, each in a fresh domain beside a plain client with the best fixed settings for the
+        // shape. A sync into an empty domain has a push's minimum work: one PUT per photo.
         if shapePhotos > 0 {
             for shape in Self.shapes(photos: shapePhotos, quota: quota) {
                 let reference = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos) {
-                    try await referencePush($0, photoFolder: photoFolder, name: "plain client, \(shape.name)", count: shape.photos,
+                    try await referencePush($0, photoFolder: photoFolder, name: "plain push, \(shape.name)", count: shape.photos,
                                             workers: shape.workers, pace: shape.pace)
                 }
-                let push = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos) { sandbox in
-                    try await portraitPush(sandbox, photoFolder: photoFolder, root: root, configured: quota, real: 0,
-                                           name: "push, \(shape.name)", count: shape.photos)
+                rows.append(reference)
+                for command in ["push", "sync"] {
+                    let run = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos) { sandbox in
+                        try await portraitPush(sandbox, photoFolder: photoFolder, root: root, configured: quota, real: 0,
+                                               name: "\(command), \(shape.name)", count: shape.photos, sync: command == "sync")
+                    }
+                    rows.append(run)
+                    ratios.append(String(format: "%@, %@: %d photos in %.2f s against the plain client's %.2f s: %.2f of it; %d refusals, %d early, %d lost",
+                                         command, shape.name, shape.photos, run.seconds, reference.seconds, reference.seconds / run.seconds,
+                                         run.quotaErrors, run.early, run.lost))
                 }
-                rows += [reference, push]
-                ratios.append(String(format: "%@: %d photos in %.2f s against the plain client's %.2f s: %.2f of it; %d refusals, %d early, %d lost",
-                                     shape.name, shape.photos, push.seconds, reference.seconds, reference.seconds / push.seconds,
-                                     push.quotaErrors, push.early, push.lost))
+                let pullReference = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos, photoFraction: 1) {
+                    try await referencePull($0, name: "plain pull, \(shape.name)", count: shape.photos, workers: shape.workers, pace: shape.pace)
+                }
+                let pull = try await withSandbox(quota: 0, limits: shape.limits, earlyPenalty: shape.earlyPenalty, users: shape.photos, photoFraction: 1) { sandbox in
+                    try await portraitPull(sandbox, root: root, quota: quota, name: "pull, \(shape.name)", count: shape.photos)
+                }
+                rows += [pullReference, pull]
+                ratios.append(String(format: "pull, %@: %d photos in %.2f s against the plain client's %.2f s: %.2f of it; %d refusals, %d early, %d not pulled",
+                                     shape.name, shape.photos, pull.seconds, pullReference.seconds, pullReference.seconds / pull.seconds,
+                                     pull.quotaErrors, pull.early, pull.lost))
             }
         }
 
@@ -153,15 +168,15 @@ struct GoogleBenchmark: ParsableArguments {
         ]
     }
 
-    /// Portrait's push, as users run it, and what it cost the sandbox.
+    /// Portrait's push (or a sync from the folder), as users run it, and what it cost the sandbox.
     private func portraitPush(_ sandbox: Sandbox, photoFolder: URL, root: URL, configured: Int, real: Int,
-                              name given: String? = nil, count: Int? = nil) async throws -> Row {
+                              name given: String? = nil, count: Int? = nil, sync: Bool = false) async throws -> Row {
         let count = count ?? photos
         let run = try prepare(root.appendingPathComponent("google-push"), sandbox: sandbox, photoFolder: photoFolder, quota: configured, people: count)
         let before = await sandbox.google.stats()
         let name = given ?? "push \(photos), quota \(real)/min" + (configured == real ? "" : " (config \(configured))")
         FileHandle.standardError.write(Data("\(name)…\n".utf8))
-        let result = try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "gws", "--json"])
+        let result = try portrait((sync ? ["sync"] : ["push", "--from", "photographer", "--to", "gws"]) + ["--config", run.config, "--json"])
         let after = await sandbox.google.stats()
         return Row(name: name, seconds: result.seconds, requests: after.requests - before.requests,
                    quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
@@ -186,7 +201,7 @@ struct GoogleBenchmark: ParsableArguments {
         let before = await sandbox.google.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        try await PlainClient.push(count: count, workers: workers, refusals: [403, 429, 503]) { index in
+        try await PlainClient.each(count: count, workers: workers, refusals: [403, 429, 503]) { index in
             let user = SamplePeople.mail(index, domain: "example.com")
             for pacer in pacers { await pacer.next() }
             return try await http.send(HTTPRequestSpec(
@@ -198,6 +213,43 @@ struct GoogleBenchmark: ParsableArguments {
         return Row(name: name, seconds: seconds, requests: after.requests - before.requests,
                    quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
                    lost: try await lost(sandbox, count: count), peakMB: 0)
+    }
+
+    /// Portrait's pull of a domain where everyone has a photo; `lost` counts photos not pulled.
+    private func portraitPull(_ sandbox: Sandbox, root: URL, quota: Int, name: String, count: Int) async throws -> Row {
+        let run = try prepare(root.appendingPathComponent("google-pull-shape"), sandbox: sandbox, photoFolder: root, quota: quota, people: 0)
+        let before = await sandbox.google.stats()
+        FileHandle.standardError.write(Data("\(name)…\n".utf8))
+        let result = try portrait(["pull", "--config", run.config, "--from", "gws", "--out", run.folder + "/pulled", "--json"])
+        let after = await sandbox.google.stats()
+        let pulled = (try? FileManager.default.contentsOfDirectory(atPath: run.folder + "/pulled").filter { $0.hasSuffix(".jpg") }.count) ?? 0
+        return Row(name: name, seconds: result.seconds, requests: after.requests - before.requests,
+                   quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
+                   lost: count - pulled, peakMB: result.peakMB)
+    }
+
+    /// What a plain client does, the minimum work of a pull: one GET of each user's photo, paced
+    /// and refused as `referencePush` is.
+    private func referencePull(_ sandbox: Sandbox, name: String, count: Int, workers: Int,
+                               pace: [(requests: Int, per: Duration)]) async throws -> Row {
+        FileHandle.standardError.write(Data("\(name)…\n".utf8))
+        let token = await sandbox.google.accessToken(actingAs: sandbox.options.googleAdmin)
+        let http = try HTTPService()
+        let pacers = pace.map { FixedPacer(requests: $0.requests, per: $0.per) }
+        let before = await sandbox.google.stats()
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await PlainClient.each(count: count, workers: workers, refusals: [403, 429, 503]) { index in
+            for pacer in pacers { await pacer.next() }
+            return try await http.send(HTTPRequestSpec(
+                method: .GET, url: "\(sandbox.baseURL)/admin/directory/v1/users/\(SamplePeople.mail(index, domain: "example.com"))/photos/thumbnail",
+                headers: [("Authorization", "Bearer \(token)")]))
+        }
+        let seconds = (clock.now - started).seconds
+        let after = await sandbox.google.stats()
+        return Row(name: name, seconds: seconds, requests: after.requests - before.requests,
+                   quotaErrors: after.throttled - before.throttled, early: after.earlyRequests - before.earlyRequests,
+                   lost: 0, peakMB: 0)
     }
 
     private func lost(_ sandbox: Sandbox, count: Int) async throws -> Int {
@@ -245,6 +297,10 @@ struct GoogleBenchmark: ParsableArguments {
             admin = "\(sandbox.options.googleAdmin)"
             api_url = "\(sandbox.baseURL)"
             quota_per_minute = \(quota)
+
+            [sync]
+            sources = ["photographer"]
+            targets = ["gws"]
             """.utf8).write(to: folder.appendingPathComponent("portrait.toml"))
         return (folder.appendingPathComponent("portrait.toml").path, folder.path)
     }

@@ -116,28 +116,50 @@ struct GraphBenchmark: ParsableArguments {
                                  100 * reference.seconds / push.seconds, push.seconds, reference.seconds))
         }
 
-        // 2b. Every shape a limit takes: Portrait is told nothing of it.
+        // 2b. Every shape a limit takes, Portrait told nothing of it: push, sync and pull, each in
+        // a fresh tenant beside a plain client with the best fixed settings for the shape. A sync
+        // into an empty tenant has a push's minimum work: one PUT per photo.
         if shapePhotos > 0 {
             for shape in Self.shapes {
                 let reference = try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0, limits: shape.limits) { sandbox in
-                    try await referencePush(sandbox, photoFolder: photoFolder, name: "plain client, \(shape.name)", count: shapePhotos,
+                    try await referencePush(sandbox, photoFolder: photoFolder, name: "plain push, \(shape.name)", count: shapePhotos,
                                             workers: shape.workers, pace: shape.pace)
                 }
                 rows.append(reference)
-                try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0, limits: shape.limits) { sandbox in
-                    let run = try prepare(root.appendingPathComponent("graph-shape"), sandbox: sandbox, photoFolder: photoFolder, count: shapePhotos)
-                    var push = try await measured("push \(shapePhotos), \(shape.name)", sandbox: sandbox) {
-                        try portrait(["push", "--config", run.config, "--from", "photographer", "--to", "m365", "--json"], expect: 0)
+                for command in ["push", "sync"] {
+                    try await withSandbox(users: users, latency: latencyMs, faults: 0, photoFraction: 0, limits: shape.limits) { sandbox in
+                        let run = try prepare(root.appendingPathComponent("graph-shape"), sandbox: sandbox, photoFolder: photoFolder, count: shapePhotos)
+                        let arguments = command == "push" ? ["push", "--from", "photographer", "--to", "m365"] : ["sync"]
+                        var row = try await measured("\(command) \(shapePhotos), \(shape.name)", sandbox: sandbox) {
+                            try portrait(arguments + ["--config", run.config, "--json"], expect: 0)
+                        }
+                        var stored = 0
+                        for index in 0..<shapePhotos where await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
+                            stored += 1
+                        }
+                        row.bound = 0
+                        row.note = "\(shapePhotos - stored) lost"
+                        rows.append(row)
+                        ratios.append(String(format: "%@, %@: %.2f of the plain client (%.2f s against %.2f s; goal ≥ 0.9); %d early, %d lost",
+                                             command, shape.name, reference.seconds / row.seconds, row.seconds, reference.seconds, row.early, shapePhotos - stored))
                     }
-                    var stored = 0
-                    for index in 0..<shapePhotos where await sandbox.graph.photo(ofUser: SamplePeople.mail(index, domain: "example.com")) != nil {
-                        stored += 1
+                }
+                // A pull of a tenant where everyone has a photo.
+                let pullReference = try await withSandbox(users: shapePhotos, latency: latencyMs, faults: 0, photoFraction: 1, limits: shape.limits) { sandbox in
+                    try await referencePull(sandbox, name: "plain pull, \(shape.name)", count: shapePhotos, workers: shape.workers, pace: shape.pace)
+                }
+                rows.append(pullReference)
+                try await withSandbox(users: shapePhotos, latency: latencyMs, faults: 0, photoFraction: 1, limits: shape.limits) { sandbox in
+                    let run = try prepare(root.appendingPathComponent("graph-shape"), sandbox: sandbox, photoFolder: photoFolder, count: 0)
+                    var pull = try await measured("pull \(shapePhotos), \(shape.name)", sandbox: sandbox) {
+                        try portrait(["pull", "--config", run.config, "--from", "m365", "--out", run.folder + "/pulled", "--json"], expect: 0)
                     }
-                    push.bound = 0
-                    push.note = "\(shapePhotos - stored) lost"
-                    rows.append(push)
-                    ratios.append(String(format: "push, %@: %.2f of the plain client (%.2f s against %.2f s; goal ≥ 0.9); %d early, %d lost",
-                                         shape.name, reference.seconds / push.seconds, push.seconds, reference.seconds, push.early, shapePhotos - stored))
+                    let pulled = (try? FileManager.default.contentsOfDirectory(atPath: run.folder + "/pulled").filter { $0.hasSuffix(".jpg") }.count) ?? 0
+                    pull.bound = 0
+                    pull.note = "\(shapePhotos - pulled) not pulled"
+                    rows.append(pull)
+                    ratios.append(String(format: "pull, %@: %.2f of the plain client (%.2f s against %.2f s; goal ≥ 0.9); %d early, %d not pulled",
+                                         shape.name, pullReference.seconds / pull.seconds, pull.seconds, pullReference.seconds, pull.early, shapePhotos - pulled))
                 }
             }
         }
@@ -208,7 +230,7 @@ struct GraphBenchmark: ParsableArguments {
         let before = await sandbox.graph.stats()
         let clock = ContinuousClock()
         let started = clock.now
-        try await PlainClient.push(count: count ?? photos, workers: workers ?? concurrency, refusals: [429, 503]) { index in
+        try await PlainClient.each(count: count ?? photos, workers: workers ?? concurrency, refusals: [429, 503]) { index in
             let body = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
             let user = SamplePeople.mail(index, domain: "example.com")
             for pacer in pacers { await pacer.next() }
@@ -222,6 +244,27 @@ struct GraphBenchmark: ParsableArguments {
         return Row(name: name, seconds: seconds, requests: requests,
                    bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
                    early: after.earlyRequests - before.earlyRequests, peakMB: 0, note: "\(after.uploads - before.uploads) uploads (in this process)")
+    }
+
+    /// What a plain client does, the minimum work of a pull: one GET of each user's photo,
+    /// paced and refused as `referencePush` is.
+    private func referencePull(_ sandbox: Sandbox, name: String, count: Int, workers: Int, pace: [(requests: Int, per: Duration)]) async throws -> Row {
+        let token = try await graphToken(sandbox)
+        let http = try HTTPService()
+        let pacers = pace.map { FixedPacer(requests: $0.requests, per: $0.per) }
+        let before = await sandbox.graph.stats()
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await PlainClient.each(count: count, workers: workers, refusals: [429, 503]) { index in
+            for pacer in pacers { await pacer.next() }
+            return try await http.send(HTTPRequestSpec(
+                method: .GET, url: "\(sandbox.baseURL)/v1.0/users/\(SamplePeople.mail(index, domain: "example.com"))/photo/$value",
+                headers: [("Authorization", "Bearer \(token)")]))
+        }
+        let seconds = (clock.now - started).seconds
+        let after = await sandbox.graph.stats()
+        return Row(name: name, seconds: seconds, requests: after.requests - before.requests, bound: 0,
+                   early: after.earlyRequests - before.earlyRequests, peakMB: 0, note: "\(after.downloads - before.downloads) downloads (in this process)")
     }
 
     private func withSandbox<T>(users: Int, latency: Int, faults: Double, photoFraction: Double, writeRate: Int = 0,
@@ -257,6 +300,10 @@ struct GraphBenchmark: ParsableArguments {
             client_secret_env = "\(Self.secretVariable)"
             graph_url = "\(sandbox.baseURL)"
             login_url = "\(sandbox.baseURL)"
+
+            [sync]
+            sources = ["photographer"]
+            targets = ["m365"]
             """.utf8).write(to: folder.appendingPathComponent("portrait.toml"))
         return (folder.appendingPathComponent("portrait.toml").path, folder.path)
     }

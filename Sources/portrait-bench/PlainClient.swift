@@ -5,12 +5,14 @@ import PortraitHTTP
 import PortraitImaging
 import Sandbox
 
-/// What a plain client does, the minimum work of a push: one request per photo, `workers` at a
-/// time, each photo sent again after a refusal — once its `Retry-After` (or a second) has passed,
-/// for which every worker waits: a client that honours Retry-After sends nothing before it.
+/// What a plain client does, the minimum work of a push or a pull: one request per photo,
+/// `workers` at a time, each sent again after a refusal — once its `Retry-After` (or a second)
+/// has passed, for which every worker waits: a client that honours Retry-After sends nothing
+/// before it.
 enum PlainClient {
-    /// Sends photos 0..<count with `send`; `refusals` are the statuses that mean "later".
-    static func push(count: Int, workers: Int, refusals: Set<Int>,
+    /// Sends the requests for photos 0..<count with `send`; `refusals` are the statuses that mean
+    /// "later", and any other but 200 ends the run.
+    static func each(count: Int, workers: Int, refusals: Set<Int>,
                      _ send: @escaping @Sendable (Int) async throws -> HTTPReply) async throws {
         let next = Counter()
         let hold = Hold()
@@ -25,7 +27,7 @@ enum PlainClient {
                                 await hold.extend(by: reply.retryAfter ?? .seconds(1))
                                 continue
                             }
-                            guard reply.status == 200 else { throw ValidationError("the plain client's PUT answered \(reply.status)") }
+                            guard reply.status == 200 else { throw ValidationError("the plain client's request for photo \(index) answered \(reply.status)") }
                             break
                         }
                     }

@@ -162,7 +162,7 @@ import Testing
         var rates: [(at: Duration, rate: Int?)] = []
         var time = Duration.milliseconds(1_200)
         // Every 0.6 s, as many as the window takes, answered healthily.
-        while time < .seconds(10) {
+        while time < .seconds(12) {
             healthy(&state, start(&state, 200, at: time), at: time + .milliseconds(50))
             rates.append((time + .milliseconds(50), state.windows[0].rate))
             time += .milliseconds(600)
@@ -176,19 +176,39 @@ import Testing
         var state = ThrottleState(start: 200, maximum: 200)
         var time = Duration.zero
         var refusals: [Duration] = []
-        // A service refusing the 101st start in a second, for a minute.
+        var accepted: [Duration] = []
+        // A service refusing the 101st start in any second, for a minute.
         while time < .seconds(60) {
-            let tickets = start(&state, 200, at: time)
-            for (index, ticket) in tickets.enumerated() {
-                if index >= 100 {
+            for ticket in start(&state, 200, at: time) {
+                accepted.removeAll { $0 <= time - .seconds(1) }
+                if accepted.count >= 100 {
                     if state.finish(ticket, .throttled(retryAfter: .seconds(1), limit: .rate), at: time + .milliseconds(50)) { refusals.append(time) }
                 } else {
+                    accepted.append(time)
                     state.finish(ticket, .healthy, at: time + .milliseconds(50))
                 }
             }
             time = max(time + .milliseconds(100), state.pausedUntil ?? .zero)
         }
-        #expect(refusals.count <= 6, "the first, then probes 2, 4, 8, 16 and 32 s of quiet apart: \(refusals)")
+        #expect(refusals.count <= 3, "the first, then probes 10 and 20 s of quiet apart: \(refusals)")
+    }
+
+    @Test func aLimitThatFellWellUnderWhatItTookIsProbedAgainWithinSeconds() {
+        var state = ThrottleState(start: 200, maximum: 200)
+        var time = Duration.zero
+        var firstPastHalf: Duration?
+        // 100 a second for 5 s, then 50 (as a service under load), then 100 again from 8 s.
+        while time < .seconds(20) {
+            let allowed = time >= .seconds(5) && time < .seconds(8) ? 50 : 100
+            let tickets = start(&state, 200, at: time)
+            for (index, ticket) in tickets.enumerated() {
+                let outcome: ThrottleState.Outcome = index >= allowed ? .throttled(retryAfter: .seconds(1), limit: .rate) : .healthy
+                state.finish(ticket, outcome, at: time + .milliseconds(50))
+            }
+            if time >= .seconds(8), firstPastHalf == nil, (state.windows[0].rate ?? 0) > 60 { firstPastHalf = time }
+            time = max(time + .seconds(1), state.pausedUntil ?? .zero)
+        }
+        #expect(firstPastHalf.map { $0 <= .seconds(12) } ?? false, "raised again within seconds of the limit's return, not after 10 s of quiet: \(String(describing: firstPastHalf))")
     }
 
     @Test func probesNeverPassTheConfiguredQuota() {
