@@ -116,7 +116,9 @@ public struct PullEngine: Sendable {
             case .present(let listed):
                 version = listed
             case .unknown:
-                if let reader = source as? any PhotoVersionReading {
+                // Only for a photo the folder has: any other is downloaded whatever its version,
+                // and asking first would double a first pull's requests.
+                if await manifest.has(person), let reader = source as? any PhotoVersionReading {
                     guard let current = try await reader.photoVersion(of: account) else {
                         await manifest.remove(person)
                         return .withoutPhoto
@@ -189,6 +191,8 @@ actor Manifest {
     func wrote(_ file: String) -> Bool {
         entries.values.contains { $0.file == file }
     }
+
+    func has(_ person: String) -> Bool { entries[person] != nil }
 
     func isCurrent(_ person: String, version: String) -> Bool {
         guard let entry = entries[person], entry.version == version else { return false }
