@@ -15,8 +15,9 @@ import Foundation
 /// answers are healthy, and concurrency grows again: at once to just under the last refusal, past
 /// it only after a quiet period that doubles with each refused probe (a refused probe costs a
 /// Retry-After) — never past the configured quota or known concurrency.
-/// Refusals of requests that started before the last adjustment are the same episode and change
-/// nothing. A `Retry-After` holds every request of the scope until it has passed; a throttling
+/// Refusals of requests that started before the last adjustment are the same episode: one refused
+/// at a lower count lowers that window's rate to it (the first answer's count held starts refused
+/// with it), and nothing else changes. A `Retry-After` holds every request of the scope until it has passed; a throttling
 /// answer without one holds the scope for a jittered backoff that grows with refusals in a row.
 public struct ThrottleState: Sendable {
     /// A service's quota: at most `requests` starts in any `window`.
@@ -160,6 +161,8 @@ public struct ThrottleState: Sendable {
     /// The last start before rates or concurrency changed on a refusal: refusals of requests
     /// started until then are the same episode.
     private var adjustedAfter: Int?
+    /// The window the episode's refusal was laid on; nil when it was concurrency.
+    private var episodeWindow: Int?
     /// Every start within the longest window (and its margin) the service did not refuse, oldest first.
     private var starts: [(at: Duration, sequence: Int)] = []
     private var sequence = 0
@@ -243,7 +246,8 @@ public struct ThrottleState: Sendable {
             if newEpisode {
                 throttledInARow += 1
                 adjustedAfter = sequence
-                if kind == .rate, let index = refusingWindow(counts, now: now) {
+                episodeWindow = kind == .rate ? refusingWindow(counts, now: now) : nil
+                if let index = episodeWindow {
                     learnRefusal(index, count: counts[index], now: now)
                 } else if ticket.inFlight > 1 {
                     slowStart = false
@@ -252,6 +256,12 @@ public struct ThrottleState: Sendable {
                     limit = max(1, throttledInARow > 1 ? (inFlight / 2).rounded(.down) : inFlight - 1)
                     concurrencyCeiling.refused(at: ticket.inFlight, healthyMost: healthyInFlightMost, now: now)
                 }
+            } else if kind == .rate, let index = episodeWindow, let rate = windows[index].rate,
+                      counts[index] - 1 - counts[index] * 3 / 100 < rate {
+                // Refused at a lower count than the episode's first answer, whose count held
+                // starts refused with it but not yet answered: the service refused at this one.
+                windows[index].rate = max(1, counts[index] - 1 - counts[index] * 3 / 100)
+                windows[index].ceiling.refusedAt = min(windows[index].ceiling.refusedAt ?? .max, counts[index])
             }
             hold(until: now + (retryAfter ?? backoff(jitter: jitter)))
             return newEpisode

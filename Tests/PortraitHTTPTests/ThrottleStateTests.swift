@@ -211,6 +211,21 @@ import Testing
         #expect(firstPastHalf.map { $0 <= .seconds(12) } ?? false, "raised again within seconds of the limit's return, not after 10 s of quiet: \(String(describing: firstPastHalf))")
     }
 
+    @Test func theEpisodesLowestRefusedCountSetsTheRate() {
+        var state = ThrottleState(start: 20, maximum: 20)
+        let tickets = start(&state, 14, at: .zero)
+        healthy(&state, Array(tickets.prefix(10)), at: .milliseconds(40))
+        // The service took 10 in its second; the 13th's answer comes first, while the 11th and
+        // 12th, refused with it, are still counted as in flight.
+        state.finish(tickets[12], .throttled(retryAfter: nil, limit: .rate), at: .milliseconds(50))
+        #expect(state.windows[0].rate == 12)
+        state.finish(tickets[10], .throttled(retryAfter: nil, limit: .rate), at: .milliseconds(51))
+        #expect(state.windows[0].rate == 10, "refused at its 11th start: at most 10")
+        state.finish(tickets[11], .throttled(retryAfter: nil, limit: .rate), at: .milliseconds(52))
+        state.finish(tickets[13], .throttled(retryAfter: nil, limit: .rate), at: .milliseconds(53))
+        #expect(state.windows[0].rate == 10, "later ones, counted after the refused were removed, say no less")
+    }
+
     @Test func probesNeverPassTheConfiguredQuota() {
         var state = ThrottleState(start: 50, maximum: 50, quota: .init(requests: 30, per: .seconds(1)))
         var time = Duration.zero
