@@ -225,35 +225,29 @@ struct GraphBenchmark: ParsableArguments {
     }
 
     /// What a plain client does, the minimum work of a push: one PUT per photo, `workers` (the
-    /// concurrency limit) at a time, paced by fixed windows if given, each worker sleeping out a
-    /// 429's or 503's Retry-After (or a second) before sending that photo again.
+    /// concurrency limit) at a time.
     private func referencePush(_ sandbox: Sandbox, photoFolder: URL, name: String, count: Int? = nil, workers: Int? = nil,
                                pace: [(requests: Int, per: Duration)] = []) async throws -> Row {
-        let token = try await graphToken(sandbox)
-        let http = try HTTPService()
-        let pacers = pace.map { FixedPacer(requests: $0.requests, per: $0.per) }
-        let before = await sandbox.graph.stats()
-        let clock = ContinuousClock()
-        let started = clock.now
-        try await PlainClient.each(count: count ?? photos, workers: workers ?? concurrency, refusals: [429, 503]) { index in
-            let body = try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index)))
-            let user = SamplePeople.mail(index, domain: "example.com")
-            for pacer in pacers { await pacer.next() }
-            return try await http.send(HTTPRequestSpec(
-                method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(user)/photo/$value",
-                headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "image/jpeg")], body: body))
+        try await plainClient(sandbox, name: name, count: count ?? photos, workers: workers ?? concurrency, pace: pace) { index, token in
+            HTTPRequestSpec(method: .PUT, url: "\(sandbox.baseURL)/v1.0/users/\(SamplePeople.mail(index, domain: "example.com"))/photo/$value",
+                            headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "image/jpeg")],
+                            body: try Data(contentsOf: photoFolder.appendingPathComponent(PhotoSet.fileName(index))))
         }
-        let seconds = (clock.now - started).seconds
-        let after = await sandbox.graph.stats()
-        let requests = after.requests - before.requests
-        return Row(name: name, seconds: seconds, requests: requests,
-                   bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
-                   early: after.earlyRequests - before.earlyRequests, peakMB: 0, note: "\(after.uploads - before.uploads) uploads (in this process)")
     }
 
-    /// What a plain client does, the minimum work of a pull: one GET of each user's photo,
-    /// paced and refused as `referencePush` is.
+    /// What a plain client does, the minimum work of a pull: one GET of each user's photo.
     private func referencePull(_ sandbox: Sandbox, name: String, count: Int, workers: Int, pace: [(requests: Int, per: Duration)]) async throws -> Row {
+        try await plainClient(sandbox, name: name, count: count, workers: workers, pace: pace) { index, token in
+            HTTPRequestSpec(method: .GET, url: "\(sandbox.baseURL)/v1.0/users/\(SamplePeople.mail(index, domain: "example.com"))/photo/$value",
+                            headers: [("Authorization", "Bearer \(token)")])
+        }
+    }
+
+    /// One request per photo, `request` building it with the token, `workers` at a time, paced by
+    /// fixed windows if given, each worker sleeping out a 429's or 503's Retry-After (or a
+    /// second) before sending that one again.
+    private func plainClient(_ sandbox: Sandbox, name: String, count: Int, workers: Int, pace: [(requests: Int, per: Duration)],
+                             _ request: @escaping @Sendable (Int, String) throws -> HTTPRequestSpec) async throws -> Row {
         let token = try await graphToken(sandbox)
         let http = try HTTPService()
         let pacers = pace.map { FixedPacer(requests: $0.requests, per: $0.per) }
@@ -261,15 +255,17 @@ struct GraphBenchmark: ParsableArguments {
         let clock = ContinuousClock()
         let started = clock.now
         try await PlainClient.each(count: count, workers: workers, refusals: [429, 503]) { index in
+            let spec = try request(index, token)
             for pacer in pacers { await pacer.next() }
-            return try await http.send(HTTPRequestSpec(
-                method: .GET, url: "\(sandbox.baseURL)/v1.0/users/\(SamplePeople.mail(index, domain: "example.com"))/photo/$value",
-                headers: [("Authorization", "Bearer \(token)")]))
+            return try await http.send(spec)
         }
         let seconds = (clock.now - started).seconds
         let after = await sandbox.graph.stats()
-        return Row(name: name, seconds: seconds, requests: after.requests - before.requests, bound: 0,
-                   early: after.earlyRequests - before.earlyRequests, peakMB: 0, note: "\(after.downloads - before.downloads) downloads (in this process)")
+        let requests = after.requests - before.requests
+        return Row(name: name, seconds: seconds, requests: requests,
+                   bound: Double(requests) * Double(latencyMs) / 1000 / Double(concurrency),
+                   early: after.earlyRequests - before.earlyRequests, peakMB: 0,
+                   note: "\(after.uploads - before.uploads) uploads, \(after.downloads - before.downloads) downloads (in this process)")
     }
 
     private func withSandbox<T>(users: Int, latency: Int, faults: Double, photoFraction: Double, writeRate: Int = 0,
