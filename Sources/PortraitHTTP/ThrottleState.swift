@@ -122,15 +122,35 @@ public struct ThrottleState: Sendable {
         var ceiling = Ceiling()
         /// The most starts this window held with a healthy answer.
         var healthyMost = 0
+        /// The most it held with a healthy answer since the rate last changed.
+        var healthySinceChange = 0
         var lastChange: Duration = .zero
         var step = Self.firstStep
 
         static let firstStep = 0.1
 
         /// The stretch counted beyond `length`: requests reach the service later than they leave,
-        /// so two starts a window apart here must not fall in one window there. (2%: what a plain
-        /// client that knows the limit keeps too; every percent more is a percent slower.)
-        var margin: Duration { min(.milliseconds(250), length * 0.02) }
+        /// so two starts a window apart here must not fall in one window there. It starts at 2%
+        /// (what a plain client that knows the limit keeps; every percent more is a percent
+        /// slower) and doubles, to a tenth, whenever the service refuses a start that kept to
+        /// the rate exactly: arrivals there spread wider than the margin allowed.
+        public internal(set) var margin: Duration
+        var widestMargin: Duration { min(.seconds(1), length * 0.1) }
+
+        init(length: Duration, cap: Int?, rate: Int?) {
+            self.length = length
+            self.cap = cap
+            self.rate = rate
+            margin = min(.milliseconds(250), length * 0.02)
+        }
+
+        /// Whether a refusal at `count` is the service's window jostled by arrival times rather
+        /// than a lower limit: it came at exactly a rate the service has taken healthily (not one
+        /// a probe just raised), and the margin may still widen.
+        func jostled(at count: Int) -> Bool {
+            guard let rate else { return false }
+            return count >= rate && healthySinceChange >= rate && margin < widestMargin
+        }
         /// How long a binding rate holds before it is probed upward: a window's worth of
         /// answers, but a minute's only 3 s, so that one learned from a refusal that was not the
         /// minute's is soon raised again.
@@ -247,7 +267,9 @@ public struct ThrottleState: Sendable {
                 throttledInARow += 1
                 adjustedAfter = sequence
                 episodeWindow = kind == .rate ? refusingWindow(counts, now: now) : nil
-                if let index = episodeWindow {
+                if let index = episodeWindow, windows[index].jostled(at: counts[index]) {
+                    windows[index].margin = min(windows[index].widestMargin, windows[index].margin * 2)
+                } else if let index = episodeWindow {
                     learnRefusal(index, count: counts[index], now: now)
                 } else if ticket.inFlight > 1 {
                     slowStart = false
@@ -261,6 +283,7 @@ public struct ThrottleState: Sendable {
                 // Refused at a lower count than the episode's first answer, whose count held
                 // starts refused with it but not yet answered: the service refused at this one.
                 windows[index].rate = max(1, counts[index] - 1 - counts[index] * 3 / 100)
+                windows[index].healthySinceChange = 0
                 windows[index].ceiling.refusedAt = min(windows[index].ceiling.refusedAt ?? .max, counts[index])
             }
             hold(until: now + (retryAfter ?? backoff(jitter: jitter)))
@@ -279,15 +302,16 @@ public struct ThrottleState: Sendable {
     /// The window a rate refusal concerns: the shortest whose count was more than it ever held
     /// healthy, or at least half that (a limit that moved down); the longest only when more, as
     /// its count grows through its whole length. Not a window refused again within seconds of
-    /// learning its rate while keeping to it with no healthy answer since: that rate holds, so a
-    /// longer window refuses. (With healthy answers between, the limit moved down again.)
+    /// learning its rate while keeping to it with no healthy answer since, unless jostled: that
+    /// rate holds, so a longer window refuses. (With healthy answers between, the limit moved
+    /// down again.)
     /// Blaming a shorter window wrongly costs one more refusal; blaming a longer one, its rate
     /// until probes raise it again.
     private func refusingWindow(_ counts: [Int], now: Duration) -> Int? {
         windows.indices.first { index in
             let window = windows[index]
             let keptToIt = window.rate.map { counts[index] <= $0 } ?? false
-            if keptToIt, throttledInARow > 1, window.ceiling.refusedAt != nil,
+            if keptToIt, !window.jostled(at: counts[index]), throttledInARow > 1, window.ceiling.refusedAt != nil,
                now - window.ceiling.lastRefusal < window.length * 2 + .seconds(1) { return false }
             return counts[index] > window.healthyMost
                 || (index < windows.count - 1 && counts[index] * 2 >= window.healthyMost)
@@ -299,6 +323,7 @@ public struct ThrottleState: Sendable {
         window.ceiling.refused(at: count, healthyMost: window.healthyMost, now: now)
         // Just under the count refused: the service let one fewer through.
         window.rate = max(1, min(window.rate ?? .max, count - 1 - count * 3 / 100))
+        window.healthySinceChange = 0
         window.step = Window.firstStep
         window.lastChange = now
         windows[index] = window
@@ -307,6 +332,7 @@ public struct ThrottleState: Sendable {
     private mutating func learnHealthy(_ index: Int, count: Int, now: Duration) {
         var window = windows[index]
         window.healthyMost = max(window.healthyMost, count)
+        window.healthySinceChange = max(window.healthySinceChange, count)
         window.ceiling.answered(at: count)
         windows[index] = window
         if let rate = window.rate, count >= rate { probe(index, now: now) }
@@ -320,6 +346,7 @@ public struct ThrottleState: Sendable {
         if let cap = window.cap { target = min(target, cap) }
         guard target > rate else { return }
         window.rate = target
+        window.healthySinceChange = 0
         window.step = min(1, window.step * 2)
         window.lastChange = now
         windows[index] = window

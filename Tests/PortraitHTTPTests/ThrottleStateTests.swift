@@ -226,6 +226,25 @@ import Testing
         #expect(state.windows[0].rate == 10, "later ones, counted after the refused were removed, say no less")
     }
 
+    @Test func aRefusalAtExactlyTheRateWidensTheMarginInsteadOfLoweringTheRate() {
+        var state = ThrottleState(start: 20, maximum: 20)
+        let first = start(&state, 11, at: .zero)
+        healthy(&state, Array(first.prefix(10)), at: .milliseconds(40))
+        state.finish(first[10], .throttled(retryAfter: .seconds(1), limit: .rate), at: .milliseconds(50))
+        #expect(state.windows[0].rate == 10)
+        let margin = state.windows[0].margin
+        // A second at 10, all healthy: the service takes 10.
+        healthy(&state, start(&state, 11, at: .milliseconds(1_100)), at: .milliseconds(1_150))
+        // Kept to 10 a second again, but the service saw 11 in its second: arrivals jostled.
+        let again = start(&state, 11, at: .milliseconds(2_200))
+        #expect(again.count == 10)
+        healthy(&state, Array(again.prefix(9)), at: .milliseconds(2_250))
+        state.finish(again[9], .throttled(retryAfter: .seconds(1), limit: .rate), at: .milliseconds(2_250))
+        #expect(state.windows[0].rate == 10, "the rate was right")
+        #expect(state.windows[0].margin == margin * 2, "the spacing was not")
+        #expect(state.windows[1].rate == nil, "and the minute did not refuse")
+    }
+
     @Test func probesNeverPassTheConfiguredQuota() {
         var state = ThrottleState(start: 50, maximum: 50, quota: .init(requests: 30, per: .seconds(1)))
         var time = Duration.zero
