@@ -274,9 +274,13 @@ public struct ThrottleState: Sendable {
                 } else if ticket.inFlight > 1 {
                     slowStart = false
                     // The service took one fewer than were in flight; refused again at once, half.
+                    // One admitted with fewer may have reached it after later ones and been the
+                    // one refused: then one fewer than are in flight now, as far as it has taken
+                    // as many healthily.
                     let inFlight = min(limit, Double(ticket.inFlight))
-                    limit = max(1, throttledInARow > 1 ? (inFlight / 2).rounded(.down) : inFlight - 1)
-                    concurrencyCeiling.refused(at: ticket.inFlight, healthyMost: healthyInFlightMost, now: now)
+                    let overtaken = min(limit - 1, Double(self.inFlight), Double(healthyInFlightMost))
+                    limit = max(1, throttledInARow > 1 ? (inFlight / 2).rounded(.down) : max(inFlight - 1, overtaken))
+                    concurrencyCeiling.refused(at: max(ticket.inFlight, Int(limit) + 1), healthyMost: healthyInFlightMost, now: now)
                 }
             } else if kind == .rate, let index = episodeWindow, let rate = windows[index].rate,
                       counts[index] - 1 - counts[index] * 3 / 100 < rate {

@@ -71,6 +71,20 @@ import Testing
         #expect(after)
     }
 
+    @Test func aRefusalOfOneAdmittedWithFewerDoesNotGoUnderWhatTheServiceTookHealthily() {
+        var state = ThrottleState(start: 3, maximum: 3)
+        healthy(&state, start(&state, 3, at: .zero), at: .milliseconds(50))
+        let three = start(&state, 3, at: .milliseconds(100))
+        // The second reached the service after the third: it was refused, though admitted with two.
+        state.finish(three[1], .throttled(retryAfter: .seconds(1), limit: .concurrency), at: .milliseconds(110))
+        #expect(state.limit == 2, "three were in flight: one fewer, not one fewer than two")
+        healthy(&state, [three[0], three[2]], at: .milliseconds(120))
+        // Refused with no more in flight than the limit: the service's limit moved down.
+        let two = start(&state, 2, at: .milliseconds(1_200))
+        state.finish(two[1], .throttled(retryAfter: .seconds(1), limit: .concurrency), at: .milliseconds(1_210))
+        #expect(state.limit == 1)
+    }
+
     @Test func withoutRetryAfterTheHoldIsAJitteredBackoffGrowingWithRefusalsInARow() {
         var state = ThrottleState(start: 1, maximum: 1)
         var holds: [Duration] = []
